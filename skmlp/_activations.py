@@ -1,0 +1,105 @@
+"""Activation functions: each forward map lives next to its derivative.
+
+Every activation is applied in place to the pre-activation ``Z = A W + b`` and
+its derivative is expressed through the *output* ``A = f(Z)``, so the backward
+pass never needs ``Z`` again (the trick scikit-learn's MLP also uses):
+
+============  ==========================  ================================
+name          :math:`f(z)`                :math:`f'(z)` written with a = f(z)
+============  ==========================  ================================
+identity      :math:`z`                   :math:`1`
+logistic      :math:`1 / (1 + e^{-z})`    :math:`a (1 - a)`
+tanh          :math:`\\tanh z`             :math:`1 - a^2`
+relu          :math:`\\max(z, 0)`          :math:`[a > 0]`
+============  ==========================  ================================
+
+Output activations (``softmax``, ``exp`` and the above) are paired with their
+canonical loss in :mod:`skmlp._losses`, so their derivative is never needed.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+from scipy.special import expit
+
+
+def _identity(Z: np.ndarray) -> None:
+    pass
+
+
+def _logistic(Z: np.ndarray) -> None:
+    expit(Z, out=Z)
+
+
+def _tanh(Z: np.ndarray) -> None:
+    np.tanh(Z, out=Z)
+
+
+def _relu(Z: np.ndarray) -> None:
+    np.maximum(Z, 0, out=Z)
+
+
+def _softmax(Z: np.ndarray) -> None:
+    # Shifting by the row maximum keeps exp from overflowing; the division
+    # makes the shift cancel exactly.
+    shifted = Z - Z.max(axis=1)[:, np.newaxis]
+    np.exp(shifted, out=Z)
+    Z /= Z.sum(axis=1)[:, np.newaxis]
+
+
+def _exp(Z: np.ndarray) -> None:
+    np.exp(Z, out=Z)
+
+
+def _identity_grad(A: np.ndarray, delta: np.ndarray, scratch: np.ndarray) -> None:
+    pass
+
+
+def _logistic_grad(A: np.ndarray, delta: np.ndarray, scratch: np.ndarray) -> None:
+    delta *= A
+    np.subtract(1, A, out=scratch)
+    delta *= scratch
+
+
+def _tanh_grad(A: np.ndarray, delta: np.ndarray, scratch: np.ndarray) -> None:
+    np.multiply(A, A, out=scratch)
+    np.subtract(1, scratch, out=scratch)
+    delta *= scratch
+
+
+def _relu_grad(A: np.ndarray, delta: np.ndarray, scratch: np.ndarray) -> None:
+    # A 0/1 mask and a multiply is many times faster than boolean-mask
+    # assignment (``delta[A == 0] = 0``) and gives the same numbers.
+    np.greater(A, 0, out=scratch)
+    delta *= scratch
+
+
+class Activation(NamedTuple):
+    """An activation: in-place forward map and in-place derivative.
+
+    ``forward(Z)`` overwrites ``Z`` with ``f(Z)``; ``backward(A, delta,
+    scratch)`` multiplies ``delta`` by ``f'`` written in terms of ``A = f(Z)``,
+    using ``scratch`` (same shape as ``A``) to avoid allocating.
+    """
+
+    forward: Callable[[np.ndarray], None]
+    backward: Callable[[np.ndarray, np.ndarray, np.ndarray], None] | None
+
+
+#: Hidden-layer activations, the values the ``activation`` parameter accepts.
+HIDDEN_ACTIVATIONS: dict[str, Activation] = {
+    "identity": Activation(_identity, _identity_grad),
+    "logistic": Activation(_logistic, _logistic_grad),
+    "tanh": Activation(_tanh, _tanh_grad),
+    "relu": Activation(_relu, _relu_grad),
+}
+
+#: Output activations; each is paired with its canonical loss.
+OUTPUT_ACTIVATIONS: dict[str, Callable[[np.ndarray], None]] = {
+    "identity": _identity,
+    "logistic": _logistic,
+    "softmax": _softmax,
+    "exp": _exp,
+}

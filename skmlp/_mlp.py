@@ -1,0 +1,626 @@
+"""The estimators: validation and fit / partial_fit / predict orchestration."""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from skmlp import _network
+from skmlp._activations import HIDDEN_ACTIVATIONS
+from skmlp._docs import CLASSIFIER_DOC, REGRESSOR_DOC
+from skmlp._solvers import SOLVER_NAMES, resolve_optimizer
+from skmlp._training import (
+    Data,
+    LearningRateSchedule,
+    Objective,
+    OptimizerRun,
+    Progress,
+    StochasticConfig,
+    fit_lbfgs,
+    fit_stochastic,
+)
+from skmlp.optimizers import SGD
+
+
+class _BaseMLP(BaseEstimator):
+    """Shared fit / predict machinery of :class:`MLPClassifier` and :class:`MLPRegressor`."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "solver": [StrOptions(set(SOLVER_NAMES)), HasMethods(["init", "step"])],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    # ---------------------------------------------------------------- fitting
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if any(int(s) != s or s <= 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return [int(s) for s in sizes]
+
+    def _is_stochastic(self):
+        return self.solver != "lbfgs"
+
+    def _fit(self, X, y, sample_weight, incremental):
+        hidden_sizes = self._hidden_sizes()
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        fresh = first_pass or not hasattr(self, "_progress")
+        X, Y = self._validate_input(X, y, incremental, reset=fresh)
+        if Y.ndim == 1:
+            Y = Y.reshape(-1, 1)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, ensure_non_negative=True
+            )
+        layout = _network.Layout([X.shape[1], *hidden_sizes, Y.shape[1]])
+        rng = check_random_state(self.random_state)
+        theta = self._start_params(layout, X.dtype, rng, first_pass)
+        X = X.astype(theta.dtype, copy=False)
+        if Y.dtype != bool:
+            Y = Y.astype(theta.dtype, copy=False)
+        self._set_structure(layout, theta, Y.shape[1])
+        if fresh or self._progress.early_stopping != self.early_stopping:
+            self._progress = Progress(self.early_stopping and self._is_stochastic())
+            self._progress.best_theta = theta.copy()
+        objective = Objective(layout, self.activation, self._loss_name(), self.alpha)
+        data = Data(X, Y, sample_weight)
+        if self._is_stochastic():
+            self._fit_stochastic(theta, objective, data, rng, incremental)
+        else:
+            self._fit_full_batch(theta, objective, data)
+        return self
+
+    def _start_params(self, layout, dtype, rng, first_pass):
+        """The flat weight vector to start from: fresh, or the current ``coefs_``."""
+        if first_pass:
+            return _network.init_params(layout, self.activation, rng, dtype)
+        theta = getattr(self, "_theta", None)
+        coefs, intercepts = list(self.coefs_), list(self.intercepts_)
+        if theta is not None and theta.size == layout.size:
+            own_coefs, own_intercepts = layout.views(theta)
+            if all(a is b for a, b in zip(own_coefs + own_intercepts,
+                                          coefs + intercepts)):
+                return theta
+        return self._pack_user_params(layout, coefs, intercepts)
+
+    def _pack_user_params(self, layout, coefs, intercepts):
+        expected_c = layout.shapes
+        expected_i = [(s[1],) for s in layout.shapes]
+        got_c = [np.shape(c) for c in coefs]
+        got_i = [np.shape(b) for b in intercepts]
+        if got_c != expected_c or got_i != expected_i:
+            raise ValueError(
+                "coefs_ and intercepts_ do not fit the network: coefs_ shapes "
+                f"{got_c} and intercepts_ shapes {got_i}, expected {expected_c} "
+                f"and {expected_i} from hidden_layer_sizes and the data."
+            )
+        dtype = np.result_type(*coefs, *intercepts)
+        if dtype not in (np.float32, np.float64):
+            dtype = np.float64
+        theta = layout.pack(coefs, intercepts, np.empty(layout.size, dtype))
+        if not np.isfinite(theta).all():
+            raise ValueError("coefs_ and intercepts_ must be finite to start from.")
+        return theta
+
+    def _set_structure(self, layout, theta, n_outputs):
+        self._theta = theta
+        self.coefs_, self.intercepts_ = layout.views(theta)
+        self.n_layers_ = len(layout.layer_units)
+        self.n_outputs_ = n_outputs
+        self.out_activation_ = self._output_activation()
+        if not hasattr(self, "n_iter_"):
+            self.n_iter_ = 0
+            self.t_ = 0
+
+    def _optimizer_run(self, theta, incremental):
+        run = getattr(self, "_run", None)
+        if incremental and run is not None and run.state_matches(theta):
+            return run
+        optimizer = resolve_optimizer(self)
+        if isinstance(optimizer, SGD) and not optimizer.full_batch:
+            schedule = LearningRateSchedule(
+                self.learning_rate, optimizer.learning_rate, self.power_t
+            )
+        else:
+            schedule = LearningRateSchedule("constant", optimizer.learning_rate)
+        self._run = OptimizerRun(optimizer, theta, schedule)
+        return self._run
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. It is "
+                "going to be clipped"
+            )
+        return int(np.clip(self.batch_size, 1, n_samples))
+
+    def _fit_stochastic(self, theta, objective, data, rng, incremental):
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        run = self._optimizer_run(theta, incremental)
+        validation_score = None
+        if self.early_stopping:
+            data, validation_score = self._validation_split(data, rng)
+        config = StochasticConfig(
+            batch_size=self._batch_size(data.X.shape[0]),
+            shuffle=self.shuffle,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            verbose=bool(self.verbose),
+        )
+        progress = self._progress
+        try:
+            fit_stochastic(theta, objective, data, run, progress, config, rng,
+                           validation_score, incremental)
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+        self.n_iter_ = progress.n_iter
+        self.t_ = progress.t
+        self.loss_ = progress.loss
+        self.loss_curve_ = progress.loss_curve
+        self.best_loss_ = progress.best_loss
+        self.validation_scores_ = progress.validation_scores
+        self.best_validation_score_ = progress.best_validation_score
+
+    def _validation_split(self, data, rng):
+        X, Y, sw = data
+        stratify = Y if self._stratify_split(Y) else None
+        arrays = (X, Y) if sw is None else (X, Y, sw)
+        parts = train_test_split(
+            *arrays,
+            random_state=rng,
+            test_size=self.validation_fraction,
+            stratify=stratify,
+        )
+        X_train, X_val, Y_train, Y_val = parts[:4]
+        sw_train, sw_val = parts[4:] if sw is not None else (None, None)
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        y_val = self._decode_targets(Y_val)
+
+        def validation_score():
+            return self._score(X_val, y_val, sw_val)
+
+        return Data(X_train, Y_train, sw_train), validation_score
+
+    def _fit_full_batch(self, theta, objective, data):
+        n_iter, loss, curve = fit_lbfgs(
+            theta, objective, data, self.max_iter, self.max_fun, self.tol,
+            bool(self.verbose),
+        )
+        self.n_iter_ = n_iter
+        self.loss_ = loss
+        self.loss_curve_ = curve
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and targets y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (classification) or real targets (regression).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights; ``None`` weighs every sample 1.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    # ------------------------------------------------------------- predicting
+    def _forward(self, X, check_input=True):
+        if check_input:
+            X = validate_data(
+                self, X, accept_sparse=["csr", "csc"], reset=False,
+                dtype=(np.float64, np.float32),
+            )
+        X = X.astype(self.coefs_[0].dtype, copy=False)
+        return _network.predict(
+            self.coefs_, self.intercepts_, X, self.activation, self.out_activation_
+        )
+
+    def _score_with(self, X, y, sample_weight, metric):
+        y_pred = self._predict(X, check_input=False)
+        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
+            return np.nan
+        return metric(y, y_pred, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _has_partial_fit(estimator):
+    if not estimator._is_stochastic():
+        raise AttributeError(
+            "partial_fit is only available for stochastic optimizers. "
+            f"{estimator.solver!r} is not stochastic."
+        )
+    return True
+
+
+class MLPClassifier(ClassifierMixin, _BaseMLP):
+    __doc__ = CLASSIFIER_DOC
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+
+    def _loss_name(self):
+        return "log_loss" if self._label_binarizer.y_type_ == "multiclass" else (
+            "binary_log_loss"
+        )
+
+    def _output_activation(self):
+        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else (
+            "logistic"
+        )
+
+    def _stratify_split(self, Y):
+        # Stratify binary and multiclass targets (scikit-learn only stratifies
+        # binary ones); multilabel rows have no single class to stratify on.
+        return self._label_binarizer.y_type_ != "multilabel-indicator"
+
+    def _decode_targets(self, Y):
+        return self._label_binarizer.inverse_transform(Y)
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+            dtype=(np.float64, np.float32), reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start and not incremental:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same "
+                        "classes as in the previous call to fit. Previously got "
+                        f"{self.classes_}, `y` has {classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    "`y` has classes not in `self.classes_`. `self.classes_` has "
+                    f"{self.classes_}. 'y' has {classes}."
+                )
+        # bool keeps float32 training from being upcast by the targets.
+        return X, self._label_binarizer.transform(y).astype(bool)
+
+    def predict(self, X):
+        """Predict class labels for X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The predicted classes (a 0/1 indicator matrix for multilabel).
+        """
+        check_is_fitted(self)
+        return self._predict(X)
+
+    def _predict(self, X, check_input=True):
+        y_pred = self._forward(X, check_input)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        return self._label_binarizer.inverse_transform(y_pred)
+
+    def _score(self, X, y, sample_weight=None):
+        return self._score_with(X, y, sample_weight, accuracy_score)
+
+    @available_if(_has_partial_fit)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with one epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            The target labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+        classes : array-like of shape (n_classes,), default=None
+            Every class across all calls; required on the first call.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict_proba(self, X):
+        """Probability estimates for each class.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Class probabilities, columns ordered as ``classes_``.
+        """
+        check_is_fitted(self)
+        y_pred = self._forward(X)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+            return np.vstack([1 - y_pred, y_pred]).T
+        return y_pred
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, columns ordered as ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        return np.log(proba, out=proba)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, _BaseMLP):
+    __doc__ = REGRESSOR_DOC
+
+    _parameter_constraints: dict = {
+        **_BaseMLP._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+
+    def _loss_name(self):
+        return self.loss
+
+    def _output_activation(self):
+        return "exp" if self.loss == "poisson" else "identity"
+
+    def _stratify_split(self, Y):
+        return False
+
+    def _decode_targets(self, Y):
+        return Y.ravel() if Y.shape[1] == 1 else Y
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+            y_numeric=True, dtype=(np.float64, np.float32), reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError(
+                "Some value(s) of y are negative which is not allowed for "
+                "Poisson regression."
+            )
+        return X, y
+
+    def predict(self, X):
+        """Predict targets for X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values.
+        """
+        check_is_fitted(self)
+        return self._predict(X)
+
+    def _predict(self, X, check_input=True):
+        y_pred = self._forward(X, check_input)
+        return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
+
+    def _score(self, X, y, sample_weight=None):
+        return self._score_with(X, y, sample_weight, r2_score)
+
+    @available_if(_has_partial_fit)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with one epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+
+#: The name the textbook example uses: ``MLP`` is :class:`MLPClassifier`.
+MLP = MLPClassifier

@@ -1,0 +1,194 @@
+"""The numerical core: parameters, forward pass, loss and gradient.
+
+Plain NumPy over plain arrays: nothing here knows about scikit-learn or about
+an estimator.  All weights live in one flat vector ``theta`` (every layer's
+``W`` first, then every layer's ``b``, the order scikit-learn packs them in for
+L-BFGS) with per-layer views, so an optimizer step is a few whole-vector ufunc
+calls and L-BFGS needs no packing.  The gradient has the same layout.
+
+The objective for a minibatch of ``n`` rows with sample weights ``s`` is
+
+.. math::
+
+    J = \\frac{\\sum_i s_i\\, \\ell(y_i, f(x_i))}{\\sum_i s_i}
+        + \\frac{\\alpha}{2 \\sum_i s_i} \\sum_l \\lVert W_l \\rVert_F^2
+
+(``s = 1`` without weights), biases never penalized, as in scikit-learn.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import numpy as np
+import scipy.sparse as sp
+
+from skmlp._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from skmlp._losses import LOSSES
+
+
+class Layout:
+    """Where each layer's ``W`` and ``b`` live inside the flat vector.
+
+    Parameters
+    ----------
+    layer_units : sequence of int
+        Units per layer, input and output included.
+    """
+
+    def __init__(self, layer_units):
+        self.layer_units = tuple(int(u) for u in layer_units)
+        self.shapes = list(pairwise(self.layer_units))
+        sizes = [a * b for a, b in self.shapes]
+        self.n_coef = sum(sizes)
+        self.size = self.n_coef + sum(self.layer_units[1:])
+        self._coef_bounds = _bounds(sizes, 0)
+        self._intercept_bounds = _bounds(self.layer_units[1:], self.n_coef)
+
+    def views(self, flat):
+        """Per-layer ``(coefs, intercepts)`` views into ``flat``."""
+        coefs = [
+            flat[a:b].reshape(shape)
+            for (a, b), shape in zip(self._coef_bounds, self.shapes)
+        ]
+        intercepts = [flat[a:b] for a, b in self._intercept_bounds]
+        return coefs, intercepts
+
+    def pack(self, coefs, intercepts, out):
+        """Copy per-layer arrays into the flat vector ``out``."""
+        out_coefs, out_intercepts = self.views(out)
+        for dst, src in zip(out_coefs + out_intercepts, coefs + intercepts):
+            dst[...] = src
+        return out
+
+
+def _bounds(sizes, start):
+    bounds = []
+    for size in sizes:
+        bounds.append((start, start + size))
+        start += size
+    return bounds
+
+
+def init_params(layout, activation, rng, dtype):
+    """Glorot-uniform initial weights and biases, drawn as scikit-learn does.
+
+    Each layer draws ``W`` then ``b`` from ``U(-r, r)`` with
+    ``r = sqrt(6 / (fan_in + fan_out))`` (``sqrt(2 / ...)`` for logistic
+    hidden units), in float64, then casts to ``dtype``.
+    """
+    factor = 2.0 if activation == "logistic" else 6.0
+    theta = np.empty(layout.size, dtype=dtype)
+    coefs, intercepts = layout.views(theta)
+    for (fan_in, fan_out), coef, intercept in zip(layout.shapes, coefs, intercepts):
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        coef[...] = rng.uniform(-bound, bound, (fan_in, fan_out))
+        intercept[...] = rng.uniform(-bound, bound, fan_out)
+    return theta
+
+
+def _matmul(A, W, out):
+    if sp.issparse(A):
+        out[...] = A @ W
+    else:
+        np.matmul(A, W, out=out)
+
+
+def forward(coefs, intercepts, X, activations, hidden, output):
+    """Fill ``activations`` (one array per layer after the input) from ``X``.
+
+    Returns the output layer, after the output activation.
+    """
+    hidden_forward = HIDDEN_ACTIVATIONS[hidden].forward
+    A = X
+    last = len(coefs) - 1
+    for i, (W, b, Z) in enumerate(zip(coefs, intercepts, activations)):
+        _matmul(A, W, Z)
+        Z += b
+        if i < last:
+            hidden_forward(Z)
+        else:
+            OUTPUT_ACTIVATIONS[output](Z)
+        A = Z
+    return A
+
+
+def predict(coefs, intercepts, X, hidden, output):
+    """Network output for ``X`` (allocates its own buffers)."""
+    n = X.shape[0]
+    dtype = coefs[0].dtype
+    activations = [np.empty((n, W.shape[1]), dtype=dtype) for W in coefs]
+    return forward(coefs, intercepts, X, activations, hidden, output)
+
+
+class Workspace:
+    """Buffers for one batch size, allocated once and reused every step.
+
+    Attributes
+    ----------
+    activations, deltas, scratch : list of ndarray
+        Per-layer ``(batch_size, units)`` buffers; a smaller batch uses the
+        leading rows.
+    penalty : ndarray
+        Scratch of the size of all weights, for the penalty gradient.
+    """
+
+    def __init__(self, layout, batch_size, dtype):
+        units = layout.layer_units[1:]
+        self.batch_size = batch_size
+        self.activations = [np.empty((batch_size, u), dtype=dtype) for u in units]
+        self.deltas = [np.empty((batch_size, u), dtype=dtype) for u in units]
+        self.scratch = [np.empty((batch_size, u), dtype=dtype) for u in units]
+        self.penalty = np.empty(layout.n_coef, dtype=dtype)
+
+    def rows(self, n):
+        """Views of the buffers for a batch of ``n <= batch_size`` rows."""
+        if n == self.batch_size:
+            return self.activations, self.deltas, self.scratch
+        return tuple([a[:n] for a in bufs] for bufs in (
+            self.activations, self.deltas, self.scratch
+        ))
+
+
+def loss_and_grad(
+    theta, grad, layout, X, Y, sample_weight, workspace, hidden, loss, alpha
+):
+    """Objective value on ``(X, Y)`` and its gradient written into ``grad``.
+
+    ``theta`` and ``grad`` are flat vectors in ``layout``; ``Y`` is 2-D, already
+    encoded for the output layer (one-hot, 0/1 or real targets).
+    """
+    n = X.shape[0]
+    coefs, intercepts = layout.views(theta)
+    grad_coefs, grad_intercepts = layout.views(grad)
+    activations, deltas, scratch = workspace.rows(n)
+    spec = LOSSES[loss]
+    out = forward(coefs, intercepts, X, activations, hidden, spec.output_activation)
+    value = spec.value(Y, out, sample_weight)
+
+    squared_norm = 0.0
+    for W in coefs:
+        w = W.ravel()
+        squared_norm += np.dot(w, w)
+    weight_sum = n if sample_weight is None else sample_weight.sum()
+    value += (0.5 * alpha) * squared_norm / weight_sum
+
+    # Canonical link: d loss / d z_out = y_pred - y for every loss we pair.
+    delta = deltas[-1]
+    np.subtract(out, Y, out=delta)
+    if sample_weight is not None:
+        delta *= sample_weight.reshape(-1, 1)
+    hidden_backward = HIDDEN_ACTIVATIONS[hidden].backward
+    for i in range(len(coefs) - 1, -1, -1):
+        A_prev = X if i == 0 else activations[i - 1]
+        _matmul(A_prev.T, deltas[i], grad_coefs[i])
+        np.sum(deltas[i], axis=0, out=grad_intercepts[i])
+        if i > 0:
+            np.matmul(deltas[i], coefs[i].T, out=deltas[i - 1])
+            hidden_backward(activations[i - 1], deltas[i - 1], scratch[i - 1])
+
+    weight_grad = grad[: layout.n_coef]
+    np.multiply(theta[: layout.n_coef], alpha, out=workspace.penalty)
+    weight_grad += workspace.penalty
+    grad /= weight_sum
+    return value

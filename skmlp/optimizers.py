@@ -1,0 +1,501 @@
+"""Optimizers: hyperparameter holders with one documented update rule each.
+
+An optimizer object only *holds hyperparameters*; the running state (velocities,
+moment estimates, step counts) is a small ``NamedTuple`` of arrays that
+:meth:`init` allocates and :meth:`step` updates.  The estimator clones the
+object you pass, keeps the state on itself (so ``partial_fit`` continues it and a
+new ``fit`` starts afresh) and never modifies your object.
+
+The protocol, which a user's own optimizer follows too::
+
+    state = optimizer.init(params)              # params: 1-D array of all weights
+    state = optimizer.step(params, grads, state, learning_rate)   # in place
+
+``step`` updates ``params`` in place and returns the new state; ``grads`` is the
+minibatch gradient of the full objective (penalty included).  ``learning_rate``
+is the current step size chosen by the learning-rate schedule (for a constant
+schedule, the object's ``learning_rate``).  An optimizer whose class attribute
+``full_batch`` is true gets the gradient over the whole training set each step.
+
+Every step works in place on whole parameter vectors, so no parameter-sized
+array is allocated per step; float32 parameters keep float32 state.
+
+Examples
+--------
+>>> import numpy as np
+>>> from skmlp.optimizers import Adam
+>>> opt = Adam(learning_rate=0.1)
+>>> w = np.array([1.0, -2.0])
+>>> state = opt.init(w)
+>>> state = opt.step(w, 2 * w, state, opt.learning_rate)  # gradient of |w|^2
+>>> w.round(3)
+array([ 0.9, -1.9])
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar, NamedTuple
+
+import numpy as np
+
+from skmlp._hyperparams import HyperparametersMixin
+
+__all__ = [
+    "GD",
+    "SGD",
+    "Momentum",
+    "AdaGrad",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "Optimizer",
+]
+
+
+def _ema(acc: np.ndarray, x: np.ndarray, decay: float, scratch: np.ndarray) -> None:
+    """acc <- decay acc + (1 - decay) x, in the rounding order scikit-learn uses."""
+    np.multiply(x, 1 - decay, out=scratch)
+    acc *= decay
+    acc += scratch
+
+
+def _adaptive_step(
+    params: np.ndarray,
+    grads: np.ndarray,
+    accumulator: np.ndarray,
+    learning_rate: float,
+    epsilon: float,
+    scratch: np.ndarray,
+) -> None:
+    """params <- params - eta g / sqrt(G + eps), shared by AdaGrad and RMSprop."""
+    np.add(accumulator, epsilon, out=scratch)
+    np.sqrt(scratch, out=scratch)
+    np.divide(grads, scratch, out=scratch)
+    scratch *= learning_rate
+    params -= scratch
+
+
+class Optimizer(HyperparametersMixin):
+    """Base class of the optimizers: hyperparameters in, one update rule out.
+
+    Subclasses implement :meth:`init` and :meth:`step`; ``get_params``,
+    ``set_params``, ``repr`` and equality come from the constructor signature.
+
+    Examples
+    --------
+    >>> from skmlp.optimizers import SGD
+    >>> SGD(learning_rate=0.1)
+    SGD(learning_rate=0.1)
+    """
+
+    #: True when every step must see the gradient over the whole training set.
+    full_batch: ClassVar[bool] = False
+
+    def init(self, params: np.ndarray) -> NamedTuple:  # pragma: no cover
+        """Allocate the state for ``params`` (zeros, same dtype)."""
+        raise NotImplementedError
+
+    def step(
+        self,
+        params: np.ndarray,
+        grads: np.ndarray,
+        state: NamedTuple,
+        learning_rate: float,
+    ) -> NamedTuple:  # pragma: no cover
+        """Update ``params`` in place from ``grads``; return the new state."""
+        raise NotImplementedError
+
+
+class SGDState(NamedTuple):
+    """State of :class:`SGD`: the velocity ``v`` and scratch space."""
+
+    v: np.ndarray
+    scratch: np.ndarray
+    scratch2: np.ndarray
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional (Nesterov) momentum.
+
+    With minibatch gradient :math:`g`, learning rate :math:`\\eta` and momentum
+    :math:`\\mu` (velocity :math:`v` starts at 0):
+
+    .. math::
+
+        v &\\leftarrow \\mu v - \\eta g \\\\
+        W &\\leftarrow W + v \\quad\\text{or, with Nesterov,}\\quad
+        W \\leftarrow W + \\mu v - \\eta g
+
+    With :math:`\\mu = 0` this is plain SGD, :math:`W \\leftarrow W - \\eta g`.
+    This is exactly scikit-learn's ``solver="sgd"``.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.001
+        Step size :math:`\\eta` (the estimator's ``learning_rate_init``).
+    momentum : float, default=0.9
+        Momentum :math:`\\mu` in [0, 1].
+    nesterov : bool, default=True
+        Whether to use Nesterov's momentum.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp.optimizers import SGD
+    >>> opt = SGD(learning_rate=0.5, momentum=0.0)
+    >>> w = np.array([2.0])
+    >>> state = opt.step(w, np.array([1.0]), opt.init(w), opt.learning_rate)
+    >>> w
+    array([1.5])
+    """
+
+    def __init__(
+        self, learning_rate: float = 0.001, momentum: float = 0.9, nesterov: bool = True
+    ) -> None:
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.nesterov = nesterov
+
+    def init(self, params: np.ndarray) -> SGDState:
+        """Allocate a zero velocity."""
+        return SGDState(*(np.zeros_like(params) for _ in range(3)))
+
+    def step(self, params, grads, state, learning_rate):
+        """Apply one SGD step in place (see the class docstring)."""
+        v, lr_g, nesterov_update = state
+        mu = self.momentum
+        np.multiply(grads, learning_rate, out=lr_g)
+        if mu == 0:
+            params -= lr_g
+            return state
+        v *= mu
+        v -= lr_g
+        if self.nesterov:
+            np.multiply(v, mu, out=nesterov_update)
+            nesterov_update -= lr_g
+            params += nesterov_update
+        else:
+            params += v
+        return state
+
+
+class GD(SGD):
+    """Full-batch gradient descent: :math:`W \\leftarrow W - \\eta g`.
+
+    :math:`g` is the gradient of the objective over the *whole* training set at
+    every step, whatever the estimator's ``batch_size``; one step per epoch.
+    It is :class:`SGD` with no momentum, run on the full batch.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.001
+        Step size :math:`\\eta`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp.optimizers import GD
+    >>> w = np.array([1.0, 1.0])
+    >>> opt = GD(learning_rate=0.25)
+    >>> state = opt.step(w, np.array([2.0, -2.0]), opt.init(w), opt.learning_rate)
+    >>> w
+    array([0.5, 1.5])
+    """
+
+    full_batch = True
+
+    def __init__(self, learning_rate: float = 0.001) -> None:
+        self.learning_rate = learning_rate
+
+    momentum = 0.0
+    nesterov = False
+
+
+class MomentumState(NamedTuple):
+    """State of :class:`Momentum`: the gradient average ``v``."""
+
+    v: np.ndarray
+    scratch: np.ndarray
+
+
+class Momentum(Optimizer):
+    """Gradient descent with momentum as an exponential moving average.
+
+    .. math::
+
+        v &\\leftarrow \\beta v + (1 - \\beta) g \\\\
+        W &\\leftarrow W - \\eta v
+
+    with :math:`v = 0` at the start.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.001
+        Step size :math:`\\eta`.
+    beta : float, default=0.9
+        Decay :math:`\\beta` of the average (the estimator's ``momentum``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp.optimizers import Momentum
+    >>> w = np.array([1.0])
+    >>> opt = Momentum(learning_rate=1.0, beta=0.5)
+    >>> state = opt.step(w, np.array([1.0]), opt.init(w), opt.learning_rate)
+    >>> w
+    array([0.5])
+    """
+
+    def __init__(self, learning_rate: float = 0.001, beta: float = 0.9) -> None:
+        self.learning_rate = learning_rate
+        self.beta = beta
+
+    def init(self, params: np.ndarray) -> MomentumState:
+        """Allocate a zero average."""
+        return MomentumState(np.zeros_like(params), np.zeros_like(params))
+
+    def step(self, params, grads, state, learning_rate):
+        """Apply one momentum step in place."""
+        _ema(state.v, grads, self.beta, state.scratch)
+        np.multiply(state.v, learning_rate, out=state.scratch)
+        params -= state.scratch
+        return state
+
+
+class AdaGradState(NamedTuple):
+    """State of :class:`AdaGrad`: the sum of squared gradients ``G``."""
+
+    G: np.ndarray
+    scratch: np.ndarray
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad: per-weight steps shrinking with the accumulated squared gradient.
+
+    .. math::
+
+        G &\\leftarrow G + g^2 \\\\
+        W &\\leftarrow W - \\eta\\, g / \\sqrt{G + \\epsilon}
+
+    with :math:`G = 0` at the start.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.001
+        Step size :math:`\\eta`.
+    epsilon : float, default=1e-8
+        :math:`\\epsilon` (the estimator's ``epsilon``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp.optimizers import AdaGrad
+    >>> w = np.array([1.0])
+    >>> opt = AdaGrad(learning_rate=0.1, epsilon=0.0)
+    >>> state = opt.step(w, np.array([4.0]), opt.init(w), opt.learning_rate)
+    >>> w
+    array([0.9])
+    """
+
+    def __init__(self, learning_rate: float = 0.001, epsilon: float = 1e-8) -> None:
+        self.learning_rate = learning_rate
+        self.epsilon = epsilon
+
+    def init(self, params: np.ndarray) -> AdaGradState:
+        """Allocate a zero accumulator."""
+        return AdaGradState(np.zeros_like(params), np.zeros_like(params))
+
+    def step(self, params, grads, state, learning_rate):
+        """Apply one AdaGrad step in place."""
+        np.multiply(grads, grads, out=state.scratch)
+        state.G += state.scratch
+        _adaptive_step(
+            params, grads, state.G, learning_rate, self.epsilon, state.scratch
+        )
+        return state
+
+
+class RMSprop(Optimizer):
+    """RMSprop: steps scaled by a moving average of squared gradients.
+
+    .. math::
+
+        G &\\leftarrow \\rho G + (1 - \\rho) g^2 \\\\
+        W &\\leftarrow W - \\eta\\, g / \\sqrt{G + \\epsilon}
+
+    with :math:`G = 0` at the start.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.001
+        Step size :math:`\\eta`.
+    rho : float, default=0.999
+        Decay :math:`\\rho` of the average (the estimator's ``beta_2``, the same
+        role as Adam's second-moment decay).
+    epsilon : float, default=1e-8
+        :math:`\\epsilon` (the estimator's ``epsilon``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp.optimizers import RMSprop
+    >>> w = np.array([1.0])
+    >>> opt = RMSprop(learning_rate=0.1, rho=0.75, epsilon=0.0)
+    >>> state = opt.step(w, np.array([2.0]), opt.init(w), opt.learning_rate)
+    >>> w
+    array([0.8])
+    """
+
+    def __init__(
+        self, learning_rate: float = 0.001, rho: float = 0.999, epsilon: float = 1e-8
+    ) -> None:
+        self.learning_rate = learning_rate
+        self.rho = rho
+        self.epsilon = epsilon
+
+    def init(self, params: np.ndarray) -> AdaGradState:
+        """Allocate a zero average."""
+        return AdaGradState(np.zeros_like(params), np.zeros_like(params))
+
+    def step(self, params, grads, state, learning_rate):
+        """Apply one RMSprop step in place."""
+        np.multiply(grads, grads, out=state.scratch)
+        _ema(state.G, state.scratch, self.rho, state.scratch)
+        _adaptive_step(
+            params, grads, state.G, learning_rate, self.epsilon, state.scratch
+        )
+        return state
+
+
+class AdamState(NamedTuple):
+    """State of :class:`Adam`: step count ``t``, moments ``m`` and ``v``."""
+
+    t: int
+    m: np.ndarray
+    v: np.ndarray
+    scratch: np.ndarray
+    scratch2: np.ndarray
+
+
+class Adam(Optimizer):
+    """Adam, exactly as scikit-learn's ``solver="adam"``.
+
+    With step count :math:`t` starting at 1 and :math:`m = v = 0`:
+
+    .. math::
+
+        m &\\leftarrow \\beta_1 m + (1 - \\beta_1) g \\\\
+        v &\\leftarrow \\beta_2 v + (1 - \\beta_2) g^2 \\\\
+        \\eta_t &= \\eta \\sqrt{1 - \\beta_2^t} / (1 - \\beta_1^t) \\\\
+        W &\\leftarrow W - \\eta_t\\, m / (\\sqrt{v} + \\epsilon)
+
+    The bias corrections are folded into the scalar :math:`\\eta_t`.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.001
+        Step size :math:`\\eta`.
+    beta_1 : float, default=0.9
+        Decay of the first moment.
+    beta_2 : float, default=0.999
+        Decay of the second moment.
+    epsilon : float, default=1e-8
+        :math:`\\epsilon`, added to :math:`\\sqrt{v}`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp.optimizers import Adam
+    >>> w = np.array([1.0])
+    >>> opt = Adam(learning_rate=0.1)
+    >>> state = opt.step(w, np.array([3.0]), opt.init(w), opt.learning_rate)
+    >>> w.round(6)  # the first Adam step has length eta whatever the gradient
+    array([0.9])
+    """
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+    ) -> None:
+        self.learning_rate = learning_rate
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+
+    def init(self, params: np.ndarray) -> AdamState:
+        """Allocate zero moments and ``t = 0``."""
+        return AdamState(0, *(np.zeros_like(params) for _ in range(4)))
+
+    def step(self, params, grads, state, learning_rate):
+        """Apply one Adam step in place."""
+        t, m, v, s, update = state
+        t += 1
+        _ema(m, grads, self.beta_1, s)
+        np.multiply(grads, grads, out=update)
+        _ema(v, update, self.beta_2, s)
+        eta_t = (
+            learning_rate
+            * math.sqrt(1 - self.beta_2**t)
+            / (1 - self.beta_1**t)
+        )
+        np.sqrt(v, out=s)
+        s += self.epsilon
+        np.multiply(m, -eta_t, out=update)
+        update /= s
+        params += update
+        return state._replace(t=t)
+
+
+class AdamW(Adam):
+    """AdamW: Adam followed by decoupled weight decay.
+
+    One :class:`Adam` step, then
+
+    .. math::
+
+        W \\leftarrow W - \\eta \\lambda W
+
+    This decay is not the ``alpha`` penalty: it does not enter the gradient,
+    so Adam's scaling does not weaken it. It applies to every parameter,
+    biases included, as in the AdamW paper.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.001
+        Step size :math:`\\eta`.
+    beta_1, beta_2, epsilon : float
+        As in :class:`Adam`.
+    weight_decay : float, default=0.01
+        :math:`\\lambda`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp.optimizers import AdamW
+    >>> w = np.array([1.0])
+    >>> opt = AdamW(learning_rate=0.1, weight_decay=0.5)
+    >>> state = opt.step(w, np.array([0.0]), opt.init(w), opt.learning_rate)
+    >>> w
+    array([0.95])
+    """
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        weight_decay: float = 0.01,
+    ) -> None:
+        super().__init__(learning_rate, beta_1, beta_2, epsilon)
+        self.weight_decay = weight_decay
+
+    def step(self, params, grads, state, learning_rate):
+        """Apply one Adam step, then the decoupled decay, in place."""
+        state = super().step(params, grads, state, learning_rate)
+        params *= 1 - learning_rate * self.weight_decay
+        return state
