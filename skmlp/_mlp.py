@@ -463,6 +463,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         """
         check_is_fitted(self)
         y_pred = self._forward(X)
+        if self.out_activation_ == "logistic":
+            # A saturated sigmoid rounds to exactly 0 or 1; keep independent
+            # (binary, multilabel) probabilities strictly inside (0, 1).
+            one = np.ones(1, dtype=y_pred.dtype)
+            np.clip(y_pred, np.finfo(y_pred.dtype).tiny, np.nextafter(one, 0),
+                    out=y_pred)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
             return np.vstack([1 - y_pred, y_pred]).T
