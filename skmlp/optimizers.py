@@ -309,7 +309,7 @@ class AdaGrad(Optimizer):
     def step(self, params, grads, state, learning_rate):
         """Apply one AdaGrad step in place."""
         np.multiply(grads, grads, out=state.scratch)
-        state.G += state.scratch
+        np.add(state.G, state.scratch, out=state.G)
         _adaptive_step(
             params, grads, state.G, learning_rate, self.epsilon, state.scratch
         )

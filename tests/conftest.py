@@ -1,0 +1,25 @@
+"""Shared test configuration: Hypothesis profiles.
+
+``ci`` (the default) keeps property tests bounded and free of timing flakes;
+``thorough`` runs many more examples by hand:
+``HYPOTHESIS_PROFILE=thorough python -m pytest``.
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    deadline=None,
+    max_examples=40,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+)
+settings.register_profile(
+    "thorough",
+    deadline=None,
+    max_examples=1000,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
