@@ -27,15 +27,16 @@ from skmlp._docs import CLASSIFIER_DOC, REGRESSOR_DOC
 from skmlp._solvers import SOLVER_NAMES, resolve_optimizer
 from skmlp._training import (
     Data,
-    LearningRateSchedule,
     Objective,
     OptimizerRun,
     Progress,
+    ScheduleRun,
     StochasticConfig,
     fit_lbfgs,
     fit_stochastic,
 )
 from skmlp.optimizers import SGD
+from skmlp.schedules import Adaptive, Constant, InvScaling, Schedule
 
 
 class _BaseMLP(BaseEstimator):
@@ -159,14 +160,21 @@ class _BaseMLP(BaseEstimator):
         if incremental and run is not None and run.state_matches(theta):
             return run
         optimizer = resolve_optimizer(self)
-        if isinstance(optimizer, SGD) and not optimizer.full_batch:
-            schedule = LearningRateSchedule(
-                self.learning_rate, optimizer.learning_rate, self.power_t
-            )
-        else:
-            schedule = LearningRateSchedule("constant", optimizer.learning_rate)
+        schedule = ScheduleRun(self._schedule_for(optimizer))
         self._run = OptimizerRun(optimizer, theta, schedule)
         return self._run
+
+    def _schedule_for(self, optimizer):
+        """The optimizer's schedule; the flat ``learning_rate`` applies to SGD."""
+        rate = optimizer.learning_rate
+        if isinstance(rate, Schedule):
+            return rate
+        if isinstance(optimizer, SGD) and not optimizer.full_batch:
+            if self.learning_rate == "invscaling":
+                return InvScaling(rate, self.power_t)
+            if self.learning_rate == "adaptive":
+                return Adaptive(rate)
+        return Constant(rate)
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":

@@ -1,7 +1,7 @@
 """The data loop: minibatches, epochs, stopping rules and the L-BFGS driver.
 
 Everything here works on a flat parameter vector through :mod:`skmlp._network`;
-the estimator owns the objects (:class:`Progress`, :class:`LearningRateSchedule`,
+the estimator owns the objects (:class:`Progress`, :class:`ScheduleRun`,
 the optimizer state) and passes them in, so ``partial_fit`` continues them.
 """
 
@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from skmlp._network import Workspace, loss_and_grad
+from skmlp.schedules import Schedule
 
 
 class Data(NamedTuple):
@@ -85,38 +86,32 @@ class Progress:
             self.best_loss = min(self.best_loss, self.loss_curve[-1])
 
 
-@dataclass
-class LearningRateSchedule:
-    """scikit-learn's ``learning_rate`` schedules for SGD.
+class ScheduleRun:
+    """A learning-rate schedule object and the rate it gives now.
 
-    ``"constant"`` keeps ``initial``; ``"invscaling"`` sets
-    ``initial / (t + 1) ** power_t`` after each epoch, ``t`` the samples seen;
-    ``"adaptive"`` divides by 5 when training stops improving and stops once
-    the rate is at most 1e-6.
+    ``current`` starts at the schedule's ``initial`` rate and is updated after
+    every epoch, and at plateaus, with the schedule's rules.
     """
 
-    kind: str
-    initial: float
-    power_t: float = 0.5
-
-    def __post_init__(self):
-        self.current = float(self.initial)
+    def __init__(self, schedule):
+        self.schedule = schedule
+        self.current = float(schedule.initial)
+        self.epoch = 0
 
     def epoch_end(self, samples_seen):
-        if self.kind == "invscaling":
-            self.current = float(self.initial) / (samples_seen + 1) ** self.power_t
+        self.epoch += 1
+        self.current = self.schedule.rate(self.epoch, samples_seen, self.current)
 
     def should_stop(self, message, verbose):
         """At a plateau: stop (True) or lower the rate and go on (False)."""
-        if self.kind != "adaptive":
+        new_rate = self.schedule.on_plateau(self.current)
+        if new_rate is None:
+            reduces = type(self.schedule).on_plateau is not Schedule.on_plateau
             if verbose:
-                print(message + " Stopping.")
+                why = " Learning rate too small." if reduces else ""
+                print(message + why + " Stopping.")
             return True
-        if self.current <= 1e-6:
-            if verbose:
-                print(message + " Learning rate too small. Stopping.")
-            return True
-        self.current /= 5.0
+        self.current = new_rate
         if verbose:
             print(message + " Setting learning rate to %f" % self.current)
         return False
