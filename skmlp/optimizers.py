@@ -44,12 +44,12 @@ from skmlp._hyperparams import HyperparametersMixin
 __all__ = [
     "GD",
     "SGD",
-    "Momentum",
     "AdaGrad",
-    "RMSprop",
     "Adam",
     "AdamW",
+    "Momentum",
     "Optimizer",
+    "RMSprop",
 ]
 
 
@@ -437,11 +437,7 @@ class Adam(Optimizer):
         _ema(m, grads, self.beta_1, s)
         np.multiply(grads, grads, out=update)
         _ema(v, update, self.beta_2, s)
-        eta_t = (
-            learning_rate
-            * math.sqrt(1 - self.beta_2**t)
-            / (1 - self.beta_1**t)
-        )
+        eta_t = learning_rate * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
         np.sqrt(v, out=s)
         s += self.epsilon
         np.multiply(m, -eta_t, out=update)

@@ -1,0 +1,261 @@
+"""Every optimizer against its written update rule, and on classic test functions.
+
+The reference rules below are transcribed from the table in DESIGN.md (the
+docstrings state the same formulas) in the most direct NumPy, with fresh
+arrays everywhere: they share no code with :mod:`skmlp.optimizers`.
+"""
+
+import math
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from sklearn.base import clone
+
+from skmlp.optimizers import GD, SGD, AdaGrad, Adam, AdamW, Momentum, RMSprop
+
+
+def ref_sgd(w, grads, lr, mu, nesterov):
+    v = np.zeros_like(w)
+    for g in grads:
+        v = mu * v - lr * g
+        w = w + (mu * v - lr * g if nesterov else v)
+    return w
+
+
+def ref_gd(w, grads, lr):
+    for g in grads:
+        w = w - lr * g
+    return w
+
+
+def ref_momentum(w, grads, lr, beta):
+    v = np.zeros_like(w)
+    for g in grads:
+        v = beta * v + (1 - beta) * g
+        w = w - lr * v
+    return w
+
+
+def ref_adagrad(w, grads, lr, eps):
+    G = np.zeros_like(w)
+    for g in grads:
+        G = G + g**2
+        w = w - lr * g / np.sqrt(G + eps)
+    return w
+
+
+def ref_rmsprop(w, grads, lr, rho, eps):
+    G = np.zeros_like(w)
+    for g in grads:
+        G = rho * G + (1 - rho) * g**2
+        w = w - lr * g / np.sqrt(G + eps)
+    return w
+
+
+def ref_adam(w, grads, lr, b1, b2, eps, decay=0.0):
+    m = np.zeros_like(w)
+    v = np.zeros_like(w)
+    for t, g in enumerate(grads, start=1):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        lr_t = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
+        w = w - lr_t * m / (np.sqrt(v) + eps)
+        w = w - lr * decay * w
+    return w
+
+
+rates = st.floats(1e-4, 0.5)
+decays = st.floats(0.0, 0.999)
+epsilons = st.floats(1e-8, 1e-2)
+
+# (strategy of the optimizer's hyperparameters, reference rule)
+CASES = {
+    "gd": (
+        st.fixed_dictionaries({"learning_rate": rates}),
+        GD,
+        lambda w, gs, p: ref_gd(w, gs, p["learning_rate"]),
+    ),
+    "sgd": (
+        st.fixed_dictionaries(
+            {"learning_rate": rates, "momentum": decays, "nesterov": st.booleans()}
+        ),
+        SGD,
+        lambda w, gs, p: ref_sgd(
+            w, gs, p["learning_rate"], p["momentum"], p["nesterov"]
+        ),
+    ),
+    "momentum": (
+        st.fixed_dictionaries({"learning_rate": rates, "beta": decays}),
+        Momentum,
+        lambda w, gs, p: ref_momentum(w, gs, p["learning_rate"], p["beta"]),
+    ),
+    "adagrad": (
+        st.fixed_dictionaries({"learning_rate": rates, "epsilon": epsilons}),
+        AdaGrad,
+        lambda w, gs, p: ref_adagrad(w, gs, p["learning_rate"], p["epsilon"]),
+    ),
+    "rmsprop": (
+        st.fixed_dictionaries(
+            {"learning_rate": rates, "rho": decays, "epsilon": epsilons}
+        ),
+        RMSprop,
+        lambda w, gs, p: ref_rmsprop(w, gs, p["learning_rate"], p["rho"], p["epsilon"]),
+    ),
+    "adam": (
+        st.fixed_dictionaries(
+            {
+                "learning_rate": rates,
+                "beta_1": decays,
+                "beta_2": decays,
+                "epsilon": epsilons,
+            }
+        ),
+        Adam,
+        lambda w, gs, p: ref_adam(
+            w, gs, p["learning_rate"], p["beta_1"], p["beta_2"], p["epsilon"]
+        ),
+    ),
+    "adamw": (
+        st.fixed_dictionaries(
+            {
+                "learning_rate": rates,
+                "beta_1": decays,
+                "beta_2": decays,
+                "epsilon": epsilons,
+                "weight_decay": st.floats(0.0, 0.5),
+            }
+        ),
+        AdamW,
+        lambda w, gs, p: ref_adam(
+            w,
+            gs,
+            p["learning_rate"],
+            p["beta_1"],
+            p["beta_2"],
+            p["epsilon"],
+            p["weight_decay"],
+        ),
+    ),
+}
+
+# Relative tolerance per dtype: a few roundings per step, over up to 5 steps.
+RTOL = {np.float64: 1e-10, np.float32: 2e-4}
+
+
+@st.composite
+def trajectories(draw):
+    dtype = draw(st.sampled_from([np.float64, np.float32]))
+    size = draw(st.integers(1, 30))
+    n_steps = draw(st.integers(1, 5))
+    values = st.floats(-10, 10, width=32)
+    w = draw(hnp.arrays(dtype, size, elements=values))
+    grads = [draw(hnp.arrays(dtype, size, elements=values)) for _ in range(n_steps)]
+    return w, grads
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@given(data=st.data())
+def test_steps_follow_the_written_rule(name, data):
+    params_strategy, cls, reference = CASES[name]
+    params = data.draw(params_strategy)
+    w0, grads = data.draw(trajectories())
+    optimizer = cls(**params)
+    w = w0.copy()
+    state = optimizer.init(w)
+    for g in grads:
+        state = optimizer.step(w, g, state, params["learning_rate"])
+    expected = reference(
+        w0.astype(np.float64), [g.astype(np.float64) for g in grads], params
+    )
+    assert w.dtype == w0.dtype
+    scale = max(1.0, float(np.max(np.abs(expected))))
+    np.testing.assert_allclose(w, expected, rtol=0, atol=RTOL[w0.dtype.type] * scale)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_state_is_separate_and_typed(name):
+    _, cls, _ = CASES[name]
+    optimizer = cls()
+    w = np.ones(4, dtype=np.float32)
+    state = optimizer.init(w)
+    arrays = [a for a in state if isinstance(a, np.ndarray)]
+    assert all(a.dtype == np.float32 and a.shape == w.shape for a in arrays)
+    before = optimizer.get_params()
+    optimizer.step(w, np.full(4, 0.5, np.float32), state, 0.1)
+    assert optimizer.get_params() == before
+    assert not any(isinstance(v, np.ndarray) for v in vars(optimizer).values())
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_step_allocates_no_parameter_sized_arrays(name):
+    tracemalloc = pytest.importorskip("tracemalloc")
+    _, cls, _ = CASES[name]
+    optimizer = cls()
+    w = np.ones(100_000)
+    g = np.full_like(w, 0.1)
+    state = optimizer.init(w)
+    state = optimizer.step(w, g, state, 0.01)  # warm up any lazy caches
+    tracemalloc.start()
+    for _ in range(3):
+        state = optimizer.step(w, g, state, 0.01)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < w.nbytes / 10
+
+
+def rosenbrock_grad(w):
+    x, y = w
+    return np.array([-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)])
+
+
+def quadratic_grad(w):
+    # f(w) = 0.5 * w^T diag(1, 10) w, minimum at 0.
+    return np.array([1.0, 10.0]) * w
+
+
+# Learning rate and number of steps each optimizer needs on each function.
+CONVERGENCE = {
+    "gd": (GD, {"quadratic": (0.05, 2000), "rosenbrock": (1e-3, 60000)}),
+    "sgd": (SGD, {"quadratic": (0.01, 2000), "rosenbrock": (1e-4, 40000)}),
+    "momentum": (Momentum, {"quadratic": (0.05, 3000), "rosenbrock": (1e-3, 60000)}),
+    "adagrad": (AdaGrad, {"quadratic": (0.5, 3000), "rosenbrock": (0.5, 40000)}),
+    "rmsprop": (RMSprop, {"quadratic": (0.01, 5000), "rosenbrock": (1e-3, 40000)}),
+    "adam": (Adam, {"quadratic": (0.05, 3000), "rosenbrock": (0.02, 20000)}),
+    "adamw": (AdamW, {"quadratic": (0.05, 3000), "rosenbrock": (0.02, 20000)}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONVERGENCE))
+@pytest.mark.parametrize("problem", ["quadratic", "rosenbrock"])
+def test_converges(name, problem):
+    cls, settings = CONVERGENCE[name]
+    lr, n_steps = settings[problem]
+    extra = {"weight_decay": 0.0} if cls is AdamW else {}
+    optimizer = cls(learning_rate=lr, **extra)
+    grad, start, minimum = {
+        "quadratic": (quadratic_grad, [3.0, -2.0], [0.0, 0.0]),
+        "rosenbrock": (rosenbrock_grad, [-1.2, 1.0], [1.0, 1.0]),
+    }[problem]
+    w = np.array(start)
+    state = optimizer.init(w)
+    for _ in range(n_steps):
+        state = optimizer.step(w, grad(w), state, lr)
+    np.testing.assert_allclose(w, minimum, atol=2e-2)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_hyperparameter_holder(name):
+    _, cls, _ = CASES[name]
+    optimizer = cls(learning_rate=0.123)
+    assert clone(optimizer) == optimizer
+    assert clone(optimizer) is not optimizer
+    assert pickle.loads(pickle.dumps(optimizer)) == optimizer
+    assert "learning_rate=0.123" in repr(optimizer)
+    assert optimizer.set_params(learning_rate=0.5).learning_rate == 0.5
+    assert optimizer != cls(learning_rate=0.25)
+    with pytest.raises(ValueError, match="Invalid parameter 'nope'"):
+        optimizer.set_params(nope=1)
