@@ -37,8 +37,9 @@ def article_example() -> float:
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.2, random_state=42
     )
-    model = MLP(hidden_layer_sizes=(10, 10), max_iter=1000, alpha=0.001,
-                random_state=42)
+    model = MLP(
+        hidden_layer_sizes=(10, 10), max_iter=1000, alpha=0.001, random_state=42
+    )
     model.fit(X_train, y_train)
     return accuracy_score(y_test, model.predict(X_test))
 
@@ -53,8 +54,13 @@ def compare_solvers(max_iter: int = 500) -> list[tuple]:
         )
         for solver, lr in TABLE_LEARNING_RATES.items():
             params = {} if lr is None else {"learning_rate_init": lr}
-            clf = MLPClassifier(hidden_layer_sizes=(50,), solver=solver,
-                                max_iter=max_iter, random_state=0, **params)
+            clf = MLPClassifier(
+                hidden_layer_sizes=(50,),
+                solver=solver,
+                max_iter=max_iter,
+                random_state=0,
+                **params,
+            )
             model = make_pipeline(StandardScaler(), clf)
             start = time.perf_counter()
             with warnings.catch_warnings():
@@ -68,8 +74,10 @@ def compare_solvers(max_iter: int = 500) -> list[tuple]:
 
 def main() -> None:
     """Print the example's accuracy and the solver table."""
-    print("Textbook example: MLP(hidden_layer_sizes=(10, 10), max_iter=1000, "
-          "alpha=0.001, random_state=42) on iris")
+    print(
+        "Textbook example: MLP(hidden_layer_sizes=(10, 10), max_iter=1000, "
+        "alpha=0.001, random_state=42) on iris"
+    )
     print(f"Accuracy: {article_example():.4f}\n")
     print("Solvers on standardized data, hidden_layer_sizes=(50,), max_iter=500")
     print(f"{'data':<8}{'solver':<10}{'accuracy':>10}{'epochs':>8}{'seconds':>10}")

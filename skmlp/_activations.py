@@ -19,7 +19,8 @@ canonical loss in :mod:`skmlp._losses`, so their derivative is never needed.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import expit

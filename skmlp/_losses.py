@@ -6,14 +6,11 @@ backward pass starts from that difference for every loss here.
 
 All values are sample-weighted means over rows and sums over outputs:
 
-=================  ==========  ==========================================================
-name               output      per-sample loss
-=================  ==========  ==========================================================
-squared_error      identity    :math:`\\frac12 \\sum_k (y_k - p_k)^2`
-poisson            exp         :math:`\\sum_k y_k \\log(y_k / p_k) - y_k + p_k`
-log_loss           softmax     :math:`-\\sum_k y_k \\log p_k`
-binary_log_loss    logistic    :math:`-\\sum_k y_k \\log p_k + (1 - y_k) \\log(1 - p_k)`
-=================  ==========  ==========================================================
+- ``squared_error`` (identity output): :math:`\\frac12 \\sum_k (y_k - p_k)^2`
+- ``poisson`` (exp output): :math:`\\sum_k y_k \\log(y_k / p_k) - y_k + p_k`
+- ``log_loss`` (softmax output): :math:`-\\sum_k y_k \\log p_k`
+- ``binary_log_loss`` (logistic outputs):
+  :math:`-\\sum_k y_k \\log p_k + (1 - y_k) \\log(1 - p_k)`
 
 Probabilities are clipped to ``[eps, 1 - eps]`` of their dtype before the log,
 as scikit-learn does, so a saturated output gives a large finite loss.
@@ -25,7 +22,8 @@ objective whose gradient training follows (identical for one output).
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import xlogy

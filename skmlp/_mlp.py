@@ -19,7 +19,11 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from skmlp import _network
 from skmlp._activations import HIDDEN_ACTIVATIONS
@@ -40,14 +44,20 @@ from skmlp.schedules import Adaptive, Constant, InvScaling, Schedule
 
 
 class _BaseMLP(BaseEstimator):
-    """Shared fit / predict machinery of :class:`MLPClassifier` and :class:`MLPRegressor`."""
+    """Fit / predict machinery shared by the classifier and the regressor."""
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
         "solver": [StrOptions(set(SOLVER_NAMES)), HasMethods(["init", "step"])],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
@@ -121,8 +131,9 @@ class _BaseMLP(BaseEstimator):
         coefs, intercepts = list(self.coefs_), list(self.intercepts_)
         if theta is not None and theta.size == layout.size:
             own_coefs, own_intercepts = layout.views(theta)
-            if all(a is b for a, b in zip(own_coefs + own_intercepts,
-                                          coefs + intercepts)):
+            if all(
+                a is b for a, b in zip(own_coefs + own_intercepts, coefs + intercepts)
+            ):
                 return theta
         return self._pack_user_params(layout, coefs, intercepts)
 
@@ -203,8 +214,17 @@ class _BaseMLP(BaseEstimator):
         )
         progress = self._progress
         try:
-            fit_stochastic(theta, objective, data, run, progress, config, rng,
-                           validation_score, incremental)
+            fit_stochastic(
+                theta,
+                objective,
+                data,
+                run,
+                progress,
+                config,
+                rng,
+                validation_score,
+                incremental,
+            )
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
         self.n_iter_ = progress.n_iter
@@ -241,7 +261,12 @@ class _BaseMLP(BaseEstimator):
 
     def _fit_full_batch(self, theta, objective, data):
         n_iter, loss, curve = fit_lbfgs(
-            theta, objective, data, self.max_iter, self.max_fun, self.tol,
+            theta,
+            objective,
+            data,
+            self.max_iter,
+            self.max_fun,
+            self.tol,
             bool(self.verbose),
         )
         self.n_iter_ = n_iter
@@ -272,7 +297,10 @@ class _BaseMLP(BaseEstimator):
     def _forward(self, X, check_input=True):
         if check_input:
             X = validate_data(
-                self, X, accept_sparse=["csr", "csc"], reset=False,
+                self,
+                X,
+                accept_sparse=["csr", "csc"],
+                reset=False,
                 dtype=(np.float64, np.float32),
             )
         X = X.astype(self.coefs_[0].dtype, copy=False)
@@ -356,13 +384,15 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.max_fun = max_fun
 
     def _loss_name(self):
-        return "log_loss" if self._label_binarizer.y_type_ == "multiclass" else (
-            "binary_log_loss"
+        return (
+            "log_loss"
+            if self._label_binarizer.y_type_ == "multiclass"
+            else ("binary_log_loss")
         )
 
     def _output_activation(self):
-        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else (
-            "logistic"
+        return (
+            "softmax" if self._label_binarizer.y_type_ == "multiclass" else ("logistic")
         )
 
     def _stratify_split(self, Y):
@@ -375,8 +405,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-            dtype=(np.float64, np.float32), reset=reset,
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -475,8 +510,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             # A saturated sigmoid rounds to exactly 0 or 1; keep independent
             # (binary, multilabel) probabilities strictly inside (0, 1).
             one = np.ones(1, dtype=y_pred.dtype)
-            np.clip(y_pred, np.finfo(y_pred.dtype).tiny, np.nextafter(one, 0),
-                    out=y_pred)
+            np.clip(
+                y_pred, np.finfo(y_pred.dtype).tiny, np.nextafter(one, 0), out=y_pred
+            )
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
             return np.vstack([1 - y_pred, y_pred]).T
@@ -579,8 +615,14 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-            y_numeric=True, dtype=(np.float64, np.float32), reset=reset,
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)

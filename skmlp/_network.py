@@ -145,9 +145,10 @@ class Workspace:
         """Views of the buffers for a batch of ``n <= batch_size`` rows."""
         if n == self.batch_size:
             return self.activations, self.deltas, self.scratch
-        return tuple([a[:n] for a in bufs] for bufs in (
-            self.activations, self.deltas, self.scratch
-        ))
+        return tuple(
+            [a[:n] for a in bufs]
+            for bufs in (self.activations, self.deltas, self.scratch)
+        )
 
 
 def loss_and_grad(

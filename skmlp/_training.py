@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import scipy.optimize
@@ -174,8 +175,18 @@ def run_epoch(theta, grad, objective, data, order, batches, workspace, step):
             X, Y, sw = _slice(data, start, stop)
         else:
             X, Y, sw = batches.take(order[start:stop])
-        loss = loss_and_grad(theta, grad, objective.layout, X, Y, sw, workspace,
-                             objective.hidden, objective.loss, objective.alpha)
+        loss = loss_and_grad(
+            theta,
+            grad,
+            objective.layout,
+            X,
+            Y,
+            sw,
+            workspace,
+            objective.hidden,
+            objective.loss,
+            objective.alpha,
+        )
         accumulated += loss * (stop - start)
         step()
     return accumulated / n
@@ -198,9 +209,7 @@ class OptimizerRun:
         )
 
     def step(self, theta, grad):
-        self.state = self.optimizer.step(
-            theta, grad, self.state, self.schedule.current
-        )
+        self.state = self.optimizer.step(theta, grad, self.state, self.schedule.current)
 
 
 def _diverged(loss, theta):
@@ -217,8 +226,17 @@ def _warn_diverged(what):
     )
 
 
-def fit_stochastic(theta, objective, data, run, progress, config, rng,
-                   validation_score=None, incremental=False):
+def fit_stochastic(
+    theta,
+    objective,
+    data,
+    run,
+    progress,
+    config,
+    rng,
+    validation_score=None,
+    incremental=False,
+):
     """Train with minibatches until a stopping rule fires.
 
     Follows scikit-learn's loop: a reshuffle of the row order per epoch drawn
@@ -243,9 +261,16 @@ def fit_stochastic(theta, objective, data, run, progress, config, rng,
             rng.shuffle(permutation)
             sample_idx = sample_idx[permutation]
         np.copyto(snapshot, theta)
-        loss = run_epoch(theta, grad, objective, data,
-                         sample_idx if shuffle else None, batches, workspace,
-                         lambda: run.step(theta, grad))
+        loss = run_epoch(
+            theta,
+            grad,
+            objective,
+            data,
+            sample_idx if shuffle else None,
+            batches,
+            workspace,
+            lambda: run.step(theta, grad),
+        )
         progress.n_iter += 1
         if _diverged(loss, theta):
             np.copyto(theta, snapshot)
@@ -301,8 +326,16 @@ def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
 
     def fun(x):
         theta[...] = x
-        value = loss_and_grad(theta, grad, objective.layout, *data, workspace,
-                              objective.hidden, objective.loss, objective.alpha)
+        value = loss_and_grad(
+            theta,
+            grad,
+            objective.layout,
+            *data,
+            workspace,
+            objective.hidden,
+            objective.loss,
+            objective.alpha,
+        )
         return value, grad.astype(np.float64)
 
     curve = []
@@ -313,7 +346,10 @@ def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
             print("Iteration %d, loss = %.8f" % (len(curve), curve[-1]))
 
     result = scipy.optimize.minimize(
-        fun, theta.astype(np.float64), method="L-BFGS-B", jac=True,
+        fun,
+        theta.astype(np.float64),
+        method="L-BFGS-B",
+        jac=True,
         options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
         callback=callback,
     )

@@ -228,7 +228,11 @@ class StepDecay(Schedule):
 
 
 class ExponentialDecay(Schedule):
-    """Multiply the rate by :math:`\\gamma` every epoch: :math:`\\eta_e = \\eta_0 \\gamma^e`.
+    """Multiply the rate by :math:`\\gamma` every epoch.
+
+    .. math::
+
+        \\eta_e = \\eta_0 \\gamma^e
 
     Parameters
     ----------
