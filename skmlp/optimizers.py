@@ -91,6 +91,9 @@ class Optimizer(HyperparametersMixin):
 
     #: True when every step must see the gradient over the whole training set.
     full_batch: ClassVar[bool] = False
+    #: A learning rate that works well on standardized data (see the user guide's
+    #: optimizer table); the default ``learning_rate`` is scikit-learn's 0.001.
+    recommended_learning_rate: ClassVar[float] = 0.001
 
     def init(self, params: np.ndarray) -> NamedTuple:  # pragma: no cover
         """Allocate the state for ``params`` (zeros, same dtype)."""
@@ -150,6 +153,8 @@ class SGD(Optimizer):
     array([1.5])
     """
 
+    recommended_learning_rate: ClassVar[float] = 0.01
+
     def __init__(
         self, learning_rate: float = 0.001, momentum: float = 0.9, nesterov: bool = True
     ) -> None:
@@ -205,6 +210,8 @@ class GD(SGD):
 
     full_batch = True
 
+    recommended_learning_rate: ClassVar[float] = 0.1
+
     def __init__(self, learning_rate: float = 0.001) -> None:
         self.learning_rate = learning_rate
 
@@ -246,6 +253,8 @@ class Momentum(Optimizer):
     >>> w
     array([0.5])
     """
+
+    recommended_learning_rate: ClassVar[float] = 0.05
 
     def __init__(self, learning_rate: float = 0.001, beta: float = 0.9) -> None:
         self.learning_rate = learning_rate
@@ -298,6 +307,8 @@ class AdaGrad(Optimizer):
     array([0.9])
     """
 
+    recommended_learning_rate: ClassVar[float] = 0.05
+
     def __init__(self, learning_rate: float = 0.001, epsilon: float = 1e-8) -> None:
         self.learning_rate = learning_rate
         self.epsilon = epsilon
@@ -346,6 +357,8 @@ class RMSprop(Optimizer):
     >>> w
     array([0.8])
     """
+
+    recommended_learning_rate: ClassVar[float] = 0.001
 
     def __init__(
         self, learning_rate: float = 0.001, rho: float = 0.999, epsilon: float = 1e-8
@@ -414,6 +427,8 @@ class Adam(Optimizer):
     array([0.9])
     """
 
+    recommended_learning_rate: ClassVar[float] = 0.001
+
     def __init__(
         self,
         learning_rate: float = 0.001,
@@ -478,6 +493,8 @@ class AdamW(Adam):
     >>> w
     array([0.95])
     """
+
+    recommended_learning_rate: ClassVar[float] = 0.001
 
     def __init__(
         self,
