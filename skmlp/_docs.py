@@ -87,7 +87,20 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         Epochs without ``tol`` improvement before stopping (stochastic solvers).
 
     max_fun : int, default=15000
-        Maximum number of loss evaluations of ``'lbfgs'``."""
+        Maximum number of loss evaluations of ``'lbfgs'``.
+
+    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
+        The weight penalty, of strength ``alpha`` (see :mod:`skmlp.penalties`):
+        ``'l2'`` is scikit-learn's ``alpha / (2 n) * sum ||W||^2``; ``'l1'``,
+        ``alpha / n * sum |W|``, sets weights to exact zeros (applied by a
+        proximal soft-thresholding step after each update, or by a
+        bound-constrained split for ``'lbfgs'``); ``'elasticnet'`` mixes them
+        with ``l1_ratio``; ``None`` turns the penalty off.
+
+    l1_ratio : float, default=0.15
+        Share of L1 in ``'elasticnet'``: ``alpha * (l1_ratio * L1 +
+        (1 - l1_ratio) * L2)``, as in :class:`~sklearn.linear_model.SGDClassifier`.
+        Only used with ``penalty='elasticnet'``."""
 
 _SHARED_ATTRIBUTES = """\
 loss_ : float
@@ -128,7 +141,14 @@ loss_ : float
         Number of layers, input and output included.
 
     n_outputs_ : int
-        Number of output units."""
+        Number of output units.
+
+    sparsity_ : ndarray of shape (n_layers_ - 1,)
+        Fraction of exactly zero weights in each layer's ``coefs_``.
+
+    dropped_features_ : ndarray of int
+        Indices of the input features whose first-layer weights are all zero,
+        which therefore no longer influence predictions."""
 
 CLASSIFIER_DOC = f"""Multi-layer perceptron classifier, a drop-in for scikit-learn's.
 

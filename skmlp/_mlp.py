@@ -40,6 +40,7 @@ from skmlp._training import (
     fit_stochastic,
 )
 from skmlp.optimizers import SGD
+from skmlp.penalties import penalty_from_params
 from skmlp.schedules import Adaptive, Constant, InvScaling, Schedule
 
 
@@ -79,6 +80,8 @@ class _BaseMLP(BaseEstimator):
             Options(Real, {np.inf}),
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
     }
 
     # ---------------------------------------------------------------- fitting
@@ -115,13 +118,24 @@ class _BaseMLP(BaseEstimator):
         if fresh or self._progress.early_stopping != self.early_stopping:
             self._progress = Progress(self.early_stopping and self._is_stochastic())
             self._progress.best_theta = theta.copy()
-        objective = Objective(layout, self.activation, self._loss_name(), self.alpha)
+        penalty = penalty_from_params(self.penalty, self.alpha, self.l1_ratio)
+        objective = Objective(layout, self.activation, self._loss_name(), penalty)
         data = Data(X, Y, sample_weight)
-        if self._is_stochastic():
-            self._fit_stochastic(theta, objective, data, rng, incremental)
-        else:
-            self._fit_full_batch(theta, objective, data)
+        # A diverging fit is caught and explained by one ConvergenceWarning;
+        # NumPy's overflow warnings on the way there would only bury it.
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self._is_stochastic():
+                self._fit_stochastic(theta, objective, data, rng, incremental)
+            else:
+                self._fit_full_batch(theta, objective, data)
+        self._report_sparsity()
         return self
+
+    def _report_sparsity(self):
+        self.sparsity_ = np.array([np.mean(W == 0) for W in self.coefs_])
+        # An input whose every outgoing weight is zero no longer affects the
+        # network: the L1 penalty has dropped that feature.
+        self.dropped_features_ = np.flatnonzero(~self.coefs_[0].any(axis=1))
 
     def _start_params(self, layout, dtype, rng, first_pass):
         """The flat weight vector to start from: fresh, or the current ``coefs_``."""
@@ -358,6 +372,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        penalty="l2",
+        l1_ratio=0.15,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -382,6 +398,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
 
     def _loss_name(self):
         return (
@@ -575,6 +593,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        penalty="l2",
+        l1_ratio=0.15,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -600,6 +620,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
 
     def _loss_name(self):
         return self.loss

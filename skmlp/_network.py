@@ -11,9 +11,12 @@ The objective for a minibatch of ``n`` rows with sample weights ``s`` is
 .. math::
 
     J = \\frac{\\sum_i s_i\\, \\ell(y_i, f(x_i))}{\\sum_i s_i}
-        + \\frac{\\alpha}{2 \\sum_i s_i} \\sum_l \\lVert W_l \\rVert_F^2
+        + \\frac{1}{\\sum_i s_i} \\Big(\\frac{\\lambda_2}{2} \\lVert W \\rVert_2^2
+        + \\lambda_1 \\lVert W \\rVert_1\\Big)
 
-(``s = 1`` without weights), biases never penalized, as in scikit-learn.
+(``s = 1`` without weights) over all weight matrices, biases never penalized,
+as in scikit-learn; :mod:`skmlp.penalties` says how ``penalty``, ``alpha`` and
+``l1_ratio`` give :math:`\\lambda_2` and :math:`\\lambda_1`.
 """
 
 from __future__ import annotations
@@ -152,12 +155,25 @@ class Workspace:
 
 
 def loss_and_grad(
-    theta, grad, layout, X, Y, sample_weight, workspace, hidden, loss, alpha
+    theta,
+    grad,
+    layout,
+    X,
+    Y,
+    sample_weight,
+    workspace,
+    hidden,
+    loss,
+    penalty,
+    l1_subgradient=True,
 ):
     """Objective value on ``(X, Y)`` and its gradient written into ``grad``.
 
     ``theta`` and ``grad`` are flat vectors in ``layout``; ``Y`` is 2-D, already
-    encoded for the output layer (one-hot, 0/1 or real targets).
+    encoded for the output layer (one-hot, 0/1 or real targets); ``penalty`` is
+    a :class:`skmlp.penalties.Penalty`.  The value always includes the L1 term;
+    the gradient includes its subgradient :math:`\\lambda_1 \\operatorname{sign}(W)`
+    only with ``l1_subgradient`` (training applies L1 by its proximal step).
     """
     n = X.shape[0]
     coefs, intercepts = layout.views(theta)
@@ -166,13 +182,8 @@ def loss_and_grad(
     spec = LOSSES[loss]
     out = forward(coefs, intercepts, X, activations, hidden, spec.output_activation)
     value = spec.value(Y, out, sample_weight)
-
-    squared_norm = 0.0
-    for W in coefs:
-        w = W.ravel()
-        squared_norm += np.dot(w, w)
     weight_sum = n if sample_weight is None else sample_weight.sum()
-    value += (0.5 * alpha) * squared_norm / weight_sum
+    value += _penalty_value(coefs, theta[: layout.n_coef], penalty) / weight_sum
 
     # Canonical link: d loss / d z_out = y_pred - y for every loss we pair.
     delta = deltas[-1]
@@ -188,8 +199,37 @@ def loss_and_grad(
             np.matmul(deltas[i], coefs[i].T, out=deltas[i - 1])
             hidden_backward(activations[i - 1], deltas[i - 1], scratch[i - 1])
 
-    weight_grad = grad[: layout.n_coef]
-    np.multiply(theta[: layout.n_coef], alpha, out=workspace.penalty)
-    weight_grad += workspace.penalty
+    _add_penalty_gradient(
+        theta[: layout.n_coef],
+        grad[: layout.n_coef],
+        penalty,
+        l1_subgradient,
+        workspace.penalty,
+    )
     grad /= weight_sum
     return value
+
+
+def _penalty_value(coefs, weights, penalty):
+    total = 0.0
+    if penalty.l2:
+        # Summed layer by layer, as scikit-learn does, so the loss matches its
+        # to the last bit.
+        squared_norm = 0.0
+        for W in coefs:
+            w = W.ravel()
+            squared_norm += np.dot(w, w)
+        total += (0.5 * penalty.l2) * squared_norm
+    if penalty.l1:
+        total += penalty.l1 * np.abs(weights).sum()
+    return total
+
+
+def _add_penalty_gradient(weights, weight_grad, penalty, l1_subgradient, scratch):
+    if penalty.l2:
+        np.multiply(weights, penalty.l2, out=scratch)
+        weight_grad += scratch
+    if penalty.l1 and l1_subgradient:
+        np.sign(weights, out=scratch)
+        scratch *= penalty.l1
+        weight_grad += scratch

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from skmlp._network import Workspace, loss_and_grad
+from skmlp.penalties import Penalty, soft_threshold
 from skmlp.schedules import Schedule
 
 
@@ -31,12 +32,12 @@ class Data(NamedTuple):
 
 
 class Objective(NamedTuple):
-    """What the network computes: architecture, activations, loss, L2 strength."""
+    """What the network computes: architecture, activations, loss, penalty."""
 
     layout: object
     hidden: str
     loss: str
-    alpha: float
+    penalty: Penalty
 
 
 @dataclass
@@ -160,14 +161,20 @@ def _slice(data, start, stop):
     return X[start:stop], Y[start:stop], None if sw is None else sw[start:stop]
 
 
-def run_epoch(theta, grad, objective, data, order, batches, workspace, step):
+def _weight_sum(X, sample_weight):
+    return X.shape[0] if sample_weight is None else sample_weight.sum()
+
+
+def run_epoch(theta, grad, objective, data, order, batches, workspace, run):
     """One pass over ``data`` in minibatches; returns the mean minibatch loss.
 
     ``order`` is the row permutation (``None``: rows in order), gathered through
-    ``batches``; ``step`` applies the optimizer to ``theta`` from ``grad``.
+    ``batches``; ``run`` (an :class:`OptimizerRun`) updates ``theta``.
     """
     n = data.X.shape[0]
     batch_size = workspace.batch_size
+    l1 = objective.penalty.l1
+    n_coef = objective.layout.n_coef
     accumulated = 0.0
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
@@ -185,10 +192,13 @@ def run_epoch(theta, grad, objective, data, order, batches, workspace, step):
             workspace,
             objective.hidden,
             objective.loss,
-            objective.alpha,
+            objective.penalty,
+            l1_subgradient=False,
         )
         accumulated += loss * (stop - start)
-        step()
+        run.step(theta, grad)
+        if l1:
+            run.proximal_l1(theta[:n_coef], l1 / _weight_sum(X, sw))
     return accumulated / n
 
 
@@ -199,6 +209,7 @@ class OptimizerRun:
         self.optimizer = optimizer
         self.state = optimizer.init(theta)
         self.schedule = schedule
+        self._prox_scratch = None
 
     def state_matches(self, theta):
         """Whether the state's arrays still fit ``theta`` (size and dtype)."""
@@ -210,6 +221,24 @@ class OptimizerRun:
 
     def step(self, theta, grad):
         self.state = self.optimizer.step(theta, grad, self.state, self.schedule.current)
+
+    def proximal_l1(self, weights, strength):
+        """Soft-threshold ``weights`` by the step just taken times ``strength``.
+
+        The step is the optimizer's per-weight step size when it reports one
+        (``step_sizes``), else its learning rate: the proximal-gradient
+        update for the L1 part of the objective.
+        """
+        step_sizes = getattr(self.optimizer, "step_sizes", None)
+        rate = self.schedule.current
+        if step_sizes is None:
+            threshold = rate * strength
+        else:
+            threshold = step_sizes(self.state, rate)[: weights.size]
+            threshold *= strength
+        if self._prox_scratch is None or self._prox_scratch.shape != weights.shape:
+            self._prox_scratch = np.empty_like(weights)
+        soft_threshold(weights, threshold, out=weights, scratch=self._prox_scratch)
 
 
 def _diverged(loss, theta):
@@ -243,7 +272,8 @@ def fit_stochastic(
     from ``rng``, the loss averaged over minibatches, the ``n_iter_no_change``
     plateau rule on the training loss or on ``validation_score()``, and the
     schedule's reaction to a plateau.  A non-finite loss or weight restores the
-    previous epoch's weights and stops with a warning.
+    weights that started the last epoch with a finite loss and stops with a
+    warning.
     """
     n = data.X.shape[0]
     full_batch = getattr(run.optimizer, "full_batch", False)
@@ -252,7 +282,9 @@ def fit_stochastic(
     workspace = Workspace(objective.layout, batch_size, theta.dtype)
     batches = _Batches(data, batch_size) if shuffle else None
     grad = np.empty_like(theta)
-    snapshot = np.empty_like(theta)
+    # The weights that start an epoch are only evaluated during it, so the
+    # last weights known to give a finite loss start the last finite epoch.
+    last_finite, epoch_start = theta.copy(), np.empty_like(theta)
     sample_idx = np.arange(n)
     progress.n_iter = 0
     for _ in range(config.max_iter):
@@ -260,7 +292,7 @@ def fit_stochastic(
             permutation = np.arange(n)
             rng.shuffle(permutation)
             sample_idx = sample_idx[permutation]
-        np.copyto(snapshot, theta)
+        np.copyto(epoch_start, theta)
         loss = run_epoch(
             theta,
             grad,
@@ -269,13 +301,14 @@ def fit_stochastic(
             sample_idx if shuffle else None,
             batches,
             workspace,
-            lambda: run.step(theta, grad),
+            run,
         )
         progress.n_iter += 1
         if _diverged(loss, theta):
-            np.copyto(theta, snapshot)
+            np.copyto(theta, last_finite)
             _warn_diverged("training loss")
             break
+        last_finite, epoch_start = epoch_start, last_finite
         progress.loss = loss
         progress.t += n
         progress.loss_curve.append(loss)
@@ -313,19 +346,73 @@ def _plateau_stops(schedule, progress, config, validation_score):
     return schedule.should_stop(message, config.verbose)
 
 
+class _SplitL1:
+    """L-BFGS-B variables for an L1 penalty: ``W = P - N`` with ``P, N >= 0``.
+
+    The L1 term becomes the linear ``l1 * sum(P + N)``, smooth for L-BFGS-B,
+    whose bounds then put exact zeros in ``W``. Biases stay unbounded.
+    """
+
+    def __init__(self, theta, n_coef, strength):
+        self.n_coef = n_coef
+        self.strength = strength
+        W = theta[:n_coef].astype(np.float64)
+        self.x0 = np.concatenate([np.maximum(W, 0), np.maximum(-W, 0), theta[n_coef:]])
+        n_bias = theta.size - n_coef
+        self.bounds = [(0, None)] * (2 * n_coef) + [(None, None)] * n_bias
+
+    def to_theta(self, x, theta):
+        nc = self.n_coef
+        np.subtract(x[:nc], x[nc : 2 * nc], out=theta[:nc], casting="unsafe")
+        theta[nc:] = x[2 * nc :]
+
+    def value_and_grad(self, x, value, grad):
+        nc = self.n_coef
+        grad_W = grad[:nc].astype(np.float64)
+        penalty = self.strength * x[: 2 * nc].sum()
+        grad_x = np.concatenate(
+            [grad_W + self.strength, self.strength - grad_W, grad[nc:]]
+        )
+        return value + penalty, grad_x
+
+
+class _Plain:
+    """L-BFGS-B variables that are the weights themselves."""
+
+    bounds = None
+
+    def __init__(self, theta):
+        self.x0 = theta.astype(np.float64)
+
+    def to_theta(self, x, theta):
+        theta[...] = x
+
+    def value_and_grad(self, x, value, grad):
+        return value, grad.astype(np.float64)
+
+
 def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
     """Minimize the full-batch objective with SciPy's L-BFGS-B.
 
     Works in float64 inside SciPy but evaluates the network in ``theta``'s
-    dtype, so float32 weights stay float32.  Returns ``(n_iter, final_loss,
-    loss_curve)``; warns when L-BFGS-B stops without converging.
+    dtype, so float32 weights stay float32.  An L1 penalty is handled by
+    splitting the weights (see :class:`_SplitL1`).  Returns ``(n_iter,
+    final_loss, loss_curve)``; warns when L-BFGS-B stops without converging.
     """
     workspace = Workspace(objective.layout, data.X.shape[0], theta.dtype)
     grad = np.empty_like(theta)
     start = theta.copy()
+    penalty = objective.penalty
+    if penalty.l1:
+        strength = penalty.l1 / _weight_sum(data.X, data.sample_weight)
+        variables = _SplitL1(theta, objective.layout.n_coef, strength)
+        smooth_penalty = penalty._replace(l1=0.0)
+    else:
+        variables = _Plain(theta)
+        smooth_penalty = penalty
 
     def fun(x):
-        theta[...] = x
+        variables.to_theta(x, theta)
         value = loss_and_grad(
             theta,
             grad,
@@ -334,9 +421,9 @@ def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
             workspace,
             objective.hidden,
             objective.loss,
-            objective.alpha,
+            smooth_penalty,
         )
-        return value, grad.astype(np.float64)
+        return variables.value_and_grad(x, value, grad)
 
     curve = []
 
@@ -347,13 +434,14 @@ def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
 
     result = scipy.optimize.minimize(
         fun,
-        theta.astype(np.float64),
+        variables.x0,
         method="L-BFGS-B",
         jac=True,
+        bounds=variables.bounds,
         options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
         callback=callback,
     )
-    theta[...] = result.x
+    variables.to_theta(result.x, theta)
     if _diverged(result.fun, theta):
         theta[...] = start
         _warn_diverged("L-BFGS objective")

@@ -12,7 +12,11 @@ The protocol, which a user's own optimizer follows too::
     state = optimizer.step(params, grads, state, learning_rate)   # in place
 
 ``step`` updates ``params`` in place and returns the new state; ``grads`` is the
-minibatch gradient of the full objective (penalty included).  ``learning_rate``
+minibatch gradient of the objective's smooth part (data loss and L2 penalty).
+An optimizer may also define ``step_sizes(state, learning_rate)``, the
+per-weight step it just took (an array like ``params``, which the caller may
+overwrite); the L1 penalty's proximal step scales with it, and with the
+learning rate for optimizers that do not define it.  ``learning_rate``
 is the current step size chosen by the learning-rate schedule (for a constant
 schedule, the object's ``learning_rate``).  An optimizer whose class attribute
 ``full_batch`` is true gets the gradient over the whole training set each step.
@@ -74,6 +78,14 @@ def _adaptive_step(
     np.divide(grads, scratch, out=scratch)
     scratch *= learning_rate
     params -= scratch
+
+
+def _adaptive_step_sizes(accumulator, learning_rate, epsilon, out):
+    """eta / sqrt(G + eps): the per-weight step of AdaGrad and RMSprop."""
+    np.add(accumulator, epsilon, out=out)
+    np.sqrt(out, out=out)
+    np.divide(learning_rate, out, out=out)
+    return out
 
 
 class Optimizer(HyperparametersMixin):
@@ -326,6 +338,10 @@ class AdaGrad(Optimizer):
         )
         return state
 
+    def step_sizes(self, state, learning_rate):
+        """Per-weight step of the last update: eta / sqrt(G + eps)."""
+        return _adaptive_step_sizes(state.G, learning_rate, self.epsilon, state.scratch)
+
 
 class RMSprop(Optimizer):
     """RMSprop: steps scaled by a moving average of squared gradients.
@@ -379,6 +395,10 @@ class RMSprop(Optimizer):
             params, grads, state.G, learning_rate, self.epsilon, state.scratch
         )
         return state
+
+    def step_sizes(self, state, learning_rate):
+        """Per-weight step of the last update: eta / sqrt(G + eps)."""
+        return _adaptive_step_sizes(state.G, learning_rate, self.epsilon, state.scratch)
 
 
 class AdamState(NamedTuple):
@@ -452,13 +472,24 @@ class Adam(Optimizer):
         _ema(m, grads, self.beta_1, s)
         np.multiply(grads, grads, out=update)
         _ema(v, update, self.beta_2, s)
-        eta_t = learning_rate * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        eta_t = self._eta_t(learning_rate, t)
         np.sqrt(v, out=s)
         s += self.epsilon
         np.multiply(m, -eta_t, out=update)
         update /= s
         params += update
         return state._replace(t=t)
+
+    def step_sizes(self, state, learning_rate):
+        """Per-weight step of the last update: eta_t / (sqrt(v) + eps)."""
+        t, _, v, _, out = state
+        np.sqrt(v, out=out)
+        out += self.epsilon
+        np.divide(self._eta_t(learning_rate, t), out, out=out)
+        return out
+
+    def _eta_t(self, learning_rate, t):
+        return learning_rate * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
 
 
 class AdamW(Adam):
