@@ -15,6 +15,8 @@ relu          :math:`\\max(z, 0)`          :math:`[a > 0]`
 
 Output activations (``softmax``, ``exp`` and the above) are paired with their
 canonical loss in :mod:`skmlp._losses`, so their derivative is never needed.
+Every forward map takes an optional ``row`` buffer (one entry per row) that
+softmax uses for its row maxima and sums instead of allocating.
 """
 
 from __future__ import annotations
@@ -26,31 +28,33 @@ import numpy as np
 from scipy.special import expit
 
 
-def _identity(Z: np.ndarray) -> None:
+def _identity(Z: np.ndarray, row: np.ndarray | None = None) -> None:
     pass
 
 
-def _logistic(Z: np.ndarray) -> None:
+def _logistic(Z: np.ndarray, row: np.ndarray | None = None) -> None:
     expit(Z, out=Z)
 
 
-def _tanh(Z: np.ndarray) -> None:
+def _tanh(Z: np.ndarray, row: np.ndarray | None = None) -> None:
     np.tanh(Z, out=Z)
 
 
-def _relu(Z: np.ndarray) -> None:
+def _relu(Z: np.ndarray, row: np.ndarray | None = None) -> None:
     np.maximum(Z, 0, out=Z)
 
 
-def _softmax(Z: np.ndarray) -> None:
+def _softmax(Z: np.ndarray, row: np.ndarray | None = None) -> None:
     # Shifting by the row maximum keeps exp from overflowing; the division
     # makes the shift cancel exactly.
-    shifted = Z - Z.max(axis=1)[:, np.newaxis]
-    np.exp(shifted, out=Z)
-    Z /= Z.sum(axis=1)[:, np.newaxis]
+    row = np.max(Z, axis=1, out=row)
+    Z -= row[:, np.newaxis]
+    np.exp(Z, out=Z)
+    np.sum(Z, axis=1, out=row)
+    Z /= row[:, np.newaxis]
 
 
-def _exp(Z: np.ndarray) -> None:
+def _exp(Z: np.ndarray, row: np.ndarray | None = None) -> None:
     np.exp(Z, out=Z)
 
 
@@ -85,7 +89,7 @@ class Activation(NamedTuple):
     using ``scratch`` (same shape as ``A``) to avoid allocating.
     """
 
-    forward: Callable[[np.ndarray], None]
+    forward: Callable[..., None]
     backward: Callable[[np.ndarray, np.ndarray, np.ndarray], None] | None
 
 
@@ -98,7 +102,7 @@ HIDDEN_ACTIVATIONS: dict[str, Activation] = {
 }
 
 #: Output activations; each is paired with its canonical loss.
-OUTPUT_ACTIVATIONS: dict[str, Callable[[np.ndarray], None]] = {
+OUTPUT_ACTIVATIONS: dict[str, Callable[..., None]] = {
     "identity": _identity,
     "logistic": _logistic,
     "softmax": _softmax,

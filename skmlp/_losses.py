@@ -29,37 +29,70 @@ import numpy as np
 from scipy.special import xlogy
 
 
-def _squared_error(y, p, sample_weight):
-    return 0.5 * np.average((y - p) ** 2, weights=sample_weight, axis=0).sum()
+def _weighted_mean(per_row, sample_weight):
+    """Sum of ``per_row`` weighted by the sample weights, over their sum."""
+    if sample_weight is None:
+        return per_row.sum() / per_row.shape[0]
+    return np.dot(sample_weight, per_row) / sample_weight.sum()
 
 
-def _poisson(y, p, sample_weight):
-    return np.average(xlogy(y, y / p) - y + p, weights=sample_weight, axis=0).sum()
+# Each loss gets ``buf`` (like ``p``), ``buf64`` (float64, like ``p``; it may
+# be ``buf`` itself for float64) and ``row64`` (float64, one entry per row).
+# Sums and logs run in float64 whatever the dtype of ``p``, as in scikit-learn,
+# so L-BFGS sees an accurate objective for float32 networks too.
 
 
-def _log_loss(y, p, sample_weight):
+def _squared_error(y, p, sample_weight, buf, buf64, row64):
+    np.subtract(y, p, out=buf)
+    np.multiply(buf, buf, out=buf64)
+    np.sum(buf64, axis=1, out=row64)
+    return 0.5 * _weighted_mean(row64, sample_weight)
+
+
+def _poisson(y, p, sample_weight, buf, buf64, row64):
+    np.divide(y, p, out=buf64)
+    xlogy(y, buf64, out=buf64)
+    buf64 -= y
+    buf64 += p
+    np.sum(buf64, axis=1, out=row64)
+    return _weighted_mean(row64, sample_weight)
+
+
+def _clipped_log(x, eps, out):
+    np.clip(x, eps, 1 - eps, out=out)
+    return np.log(out, out=out)
+
+
+def _log_loss(y, p, sample_weight, buf, buf64, row64):
+    # Rows of y are one-hot, so sum_k y_k log p_k is the log of the one
+    # probability that sum_k y_k p_k picks out.
+    np.multiply(p, y, out=buf)
+    np.sum(buf, axis=1, out=row64)
     eps = np.finfo(p.dtype).eps
-    p = np.clip(p, eps, 1 - eps)
-    return -np.average(xlogy(y, p), weights=sample_weight, axis=0).sum()
+    return -_weighted_mean(_clipped_log(row64, eps, row64), sample_weight)
 
 
-def _binary_log_loss(y, p, sample_weight):
-    eps = np.finfo(p.dtype).eps
-    p = np.clip(p, eps, 1 - eps)
-    return -np.average(
-        xlogy(y, p) + xlogy(1 - y, 1 - p), weights=sample_weight, axis=0
-    ).sum()
+def _binary_log_loss(y, p, sample_weight, buf, buf64, row64):
+    # log p where y = 1 and log(1 - p) where y = 0.
+    positive = y if y.dtype == bool else y > 0.5
+    np.subtract(1, p, out=buf)
+    np.copyto(buf, p, where=positive)
+    _clipped_log(buf, np.finfo(p.dtype).eps, buf64)
+    np.sum(buf64, axis=1, out=row64)
+    return -_weighted_mean(row64, sample_weight)
 
 
 class Loss(NamedTuple):
     """A loss and the output activation whose canonical link it is.
 
-    ``value(y, y_pred, sample_weight)`` returns the sample-weighted mean loss
-    (a float); ``y_pred`` is the output *after* the activation.
+    ``value(y, y_pred, sample_weight, buf, buf64, row64)`` returns the
+    sample-weighted mean loss; ``y_pred`` is the output *after* the
+    activation; ``buf`` (like ``y_pred``), ``buf64`` (float64, like
+    ``y_pred``) and ``row64`` (float64, one entry per row) are scratch.
     """
 
     output_activation: str
-    value: Callable[[np.ndarray, np.ndarray, np.ndarray | None], float]
+    value: Callable[..., float]
 
 
 #: Every loss the network can train with, by name.

@@ -145,8 +145,9 @@ class _BaseMLP(BaseEstimator):
         coefs, intercepts = list(self.coefs_), list(self.intercepts_)
         if theta is not None and theta.size == layout.size:
             own_coefs, own_intercepts = layout.views(theta)
-            if all(
-                a is b for a, b in zip(own_coefs + own_intercepts, coefs + intercepts)
+            if len(coefs) == len(own_coefs) and all(
+                _same_view(a, b)
+                for a, b in zip(own_coefs + own_intercepts, coefs + intercepts)
             ):
                 return theta
         return self._pack_user_params(layout, coefs, intercepts)
@@ -172,7 +173,9 @@ class _BaseMLP(BaseEstimator):
 
     def _set_structure(self, layout, theta, n_outputs):
         self._theta = theta
-        self.coefs_, self.intercepts_ = layout.views(theta)
+        # Fresh lists: the layout caches its own, which must stay untouched.
+        coefs, intercepts = layout.views(theta)
+        self.coefs_, self.intercepts_ = list(coefs), list(intercepts)
         self.n_layers_ = len(layout.layer_units)
         self.n_outputs_ = n_outputs
         self.out_activation_ = self._output_activation()
@@ -332,6 +335,17 @@ class _BaseMLP(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _same_view(own, given):
+    """Whether ``given`` is still the view of the flat weights we handed out."""
+    return (
+        isinstance(given, np.ndarray)
+        and given.base is own.base
+        and given.shape == own.shape
+        and given.dtype == own.dtype
+        and given.ctypes.data == own.ctypes.data
+    )
 
 
 def _has_partial_fit(estimator):

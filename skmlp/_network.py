@@ -47,15 +47,29 @@ class Layout:
         self.size = self.n_coef + sum(self.layer_units[1:])
         self._coef_bounds = _bounds(sizes, 0)
         self._intercept_bounds = _bounds(self.layer_units[1:], self.n_coef)
+        self._cache = {}
 
     def views(self, flat):
-        """Per-layer ``(coefs, intercepts)`` views into ``flat``."""
+        """Per-layer ``(coefs, intercepts)`` views into ``flat``.
+
+        The lists are cached per buffer (every training step asks for the
+        same two), so callers must not modify them.
+        """
+        cached = self._cache.get(id(flat))
+        if cached is not None and cached[0] is flat:
+            return cached[1]
         coefs = [
             flat[a:b].reshape(shape)
             for (a, b), shape in zip(self._coef_bounds, self.shapes)
         ]
         intercepts = [flat[a:b] for a, b in self._intercept_bounds]
+        if len(self._cache) >= 4:
+            self._cache.clear()
+        self._cache[id(flat)] = (flat, (coefs, intercepts))
         return coefs, intercepts
+
+    def __getstate__(self):
+        return {**self.__dict__, "_cache": {}}
 
     def pack(self, coefs, intercepts, out):
         """Copy per-layer arrays into the flat vector ``out``."""
@@ -97,10 +111,11 @@ def _matmul(A, W, out):
         np.matmul(A, W, out=out)
 
 
-def forward(coefs, intercepts, X, activations, hidden, output):
+def forward(coefs, intercepts, X, activations, hidden, output, row=None):
     """Fill ``activations`` (one array per layer after the input) from ``X``.
 
-    Returns the output layer, after the output activation.
+    Returns the output layer, after the output activation; ``row`` is an
+    optional scratch buffer with one entry per row of ``X``.
     """
     hidden_forward = HIDDEN_ACTIVATIONS[hidden].forward
     A = X
@@ -111,7 +126,7 @@ def forward(coefs, intercepts, X, activations, hidden, output):
         if i < last:
             hidden_forward(Z)
         else:
-            OUTPUT_ACTIVATIONS[output](Z)
+            OUTPUT_ACTIVATIONS[output](Z, row)
         A = Z
     return A
 
@@ -132,6 +147,10 @@ class Workspace:
     activations, deltas, scratch : list of ndarray
         Per-layer ``(batch_size, units)`` buffers; a smaller batch uses the
         leading rows.
+    row : ndarray of shape (batch_size,)
+        Per-row scratch for softmax.
+    loss, loss_row : ndarray
+        float64 scratch for the loss, like the output layer and per row.
     penalty : ndarray
         Scratch of the size of all weights, for the penalty gradient.
     """
@@ -142,16 +161,29 @@ class Workspace:
         self.activations = [np.empty((batch_size, u), dtype=dtype) for u in units]
         self.deltas = [np.empty((batch_size, u), dtype=dtype) for u in units]
         self.scratch = [np.empty((batch_size, u), dtype=dtype) for u in units]
+        self.row = np.empty(batch_size, dtype=dtype)
+        self.loss = (
+            self.scratch[-1]
+            if np.dtype(dtype) == np.float64
+            else np.empty((batch_size, units[-1]))
+        )
+        self.loss_row = np.empty(batch_size)
         self.penalty = np.empty(layout.n_coef, dtype=dtype)
+        self._rows = {}
 
     def rows(self, n):
-        """Views of the buffers for a batch of ``n <= batch_size`` rows."""
-        if n == self.batch_size:
-            return self.activations, self.deltas, self.scratch
-        return tuple(
-            [a[:n] for a in bufs]
-            for bufs in (self.activations, self.deltas, self.scratch)
-        )
+        """Buffers for a batch of ``n`` rows: ``(activations, deltas, scratch,
+        row, loss, loss_row)``, views of the leading rows when ``n`` is smaller.
+        """
+        if n not in self._rows:
+            self._rows[n] = (
+                *(
+                    [a[:n] for a in bufs]
+                    for bufs in (self.activations, self.deltas, self.scratch)
+                ),
+                *(a[:n] for a in (self.row, self.loss, self.loss_row)),
+            )
+        return self._rows[n]
 
 
 def loss_and_grad(
@@ -178,10 +210,14 @@ def loss_and_grad(
     n = X.shape[0]
     coefs, intercepts = layout.views(theta)
     grad_coefs, grad_intercepts = layout.views(grad)
-    activations, deltas, scratch = workspace.rows(n)
+    activations, deltas, scratch, row, loss_buf, loss_row = workspace.rows(n)
     spec = LOSSES[loss]
-    out = forward(coefs, intercepts, X, activations, hidden, spec.output_activation)
-    value = spec.value(Y, out, sample_weight)
+    out = forward(
+        coefs, intercepts, X, activations, hidden, spec.output_activation, row
+    )
+    # The output layer's scratch is free (only hidden layers' is used by the
+    # backward pass), so the loss uses it.
+    value = spec.value(Y, out, sample_weight, scratch[-1], loss_buf, loss_row)
     weight_sum = n if sample_weight is None else sample_weight.sum()
     value += _penalty_value(coefs, theta[: layout.n_coef], penalty) / weight_sum
 
@@ -194,7 +230,10 @@ def loss_and_grad(
     for i in range(len(coefs) - 1, -1, -1):
         A_prev = X if i == 0 else activations[i - 1]
         _matmul(A_prev.T, deltas[i], grad_coefs[i])
-        np.sum(deltas[i], axis=0, out=grad_intercepts[i])
+        # The same reduction as scikit-learn's np.sum(axis=0), keeping its
+        # bits (a ones-vector product is faster but rounds differently, which
+        # float32 L-BFGS amplifies), without np.sum's Python wrapper.
+        np.add.reduce(deltas[i], axis=0, out=grad_intercepts[i])
         if i > 0:
             np.matmul(deltas[i], coefs[i].T, out=deltas[i - 1])
             hidden_backward(activations[i - 1], deltas[i - 1], scratch[i - 1])
