@@ -32,8 +32,8 @@ from scipy.special import xlogy
 def _weighted_mean(per_row, sample_weight):
     """Sum of ``per_row`` weighted by the sample weights, over their sum."""
     if sample_weight is None:
-        return per_row.sum() / per_row.shape[0]
-    return np.dot(sample_weight, per_row) / sample_weight.sum()
+        return np.add.reduce(per_row) / per_row.shape[0]
+    return np.dot(sample_weight, per_row) / np.add.reduce(sample_weight)
 
 
 # Each loss gets ``buf`` (like ``p``), ``buf64`` (float64, like ``p``; it may
@@ -45,7 +45,7 @@ def _weighted_mean(per_row, sample_weight):
 def _squared_error(y, p, sample_weight, buf, buf64, row64):
     np.subtract(y, p, out=buf)
     np.multiply(buf, buf, out=buf64)
-    np.sum(buf64, axis=1, out=row64)
+    np.add.reduce(buf64, axis=1, out=row64)
     return 0.5 * _weighted_mean(row64, sample_weight)
 
 
@@ -54,7 +54,7 @@ def _poisson(y, p, sample_weight, buf, buf64, row64):
     xlogy(y, buf64, out=buf64)
     buf64 -= y
     buf64 += p
-    np.sum(buf64, axis=1, out=row64)
+    np.add.reduce(buf64, axis=1, out=row64)
     return _weighted_mean(row64, sample_weight)
 
 
@@ -67,7 +67,7 @@ def _log_loss(y, p, sample_weight, buf, buf64, row64):
     # Rows of y are one-hot, so sum_k y_k log p_k is the log of the one
     # probability that sum_k y_k p_k picks out.
     np.multiply(p, y, out=buf)
-    np.sum(buf, axis=1, out=row64)
+    np.add.reduce(buf, axis=1, out=row64)
     eps = np.finfo(p.dtype).eps
     return -_weighted_mean(_clipped_log(row64, eps, row64), sample_weight)
 
@@ -78,7 +78,7 @@ def _binary_log_loss(y, p, sample_weight, buf, buf64, row64):
     np.subtract(1, p, out=buf)
     np.copyto(buf, p, where=positive)
     _clipped_log(buf, np.finfo(p.dtype).eps, buf64)
-    np.sum(buf64, axis=1, out=row64)
+    np.add.reduce(buf64, axis=1, out=row64)
     return -_weighted_mean(row64, sample_weight)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -254,14 +255,8 @@ class _BaseMLP(BaseEstimator):
 
     def _validation_split(self, data, rng):
         X, Y, sw = data
-        stratify = Y if self._stratify_split(Y) else None
         arrays = (X, Y) if sw is None else (X, Y, sw)
-        parts = train_test_split(
-            *arrays,
-            random_state=rng,
-            test_size=self.validation_fraction,
-            stratify=stratify,
-        )
+        parts = self._split(arrays, Y, rng)
         X_train, X_val, Y_train, Y_val = parts[:4]
         sw_train, sw_val = parts[4:] if sw is not None else (None, None)
         if X_val.shape[0] < 2:
@@ -275,6 +270,22 @@ class _BaseMLP(BaseEstimator):
             return self._score(X_val, y_val, sw_val)
 
         return Data(X_train, Y_train, sw_train), validation_score
+
+    def _split(self, arrays, Y, rng):
+        split = partial(
+            train_test_split,
+            *arrays,
+            random_state=rng,
+            test_size=self.validation_fraction,
+        )
+        if self._stratify_split(Y):
+            try:
+                return split(stratify=Y)
+            except ValueError:
+                # Some class is too rare to stratify on (scikit-learn, which
+                # never stratifies multiclass y, fits such data): split at random.
+                pass
+        return split(stratify=None)
 
     def _fit_full_batch(self, theta, objective, data):
         n_iter, loss, curve = fit_lbfgs(

@@ -121,7 +121,10 @@ def forward(coefs, intercepts, X, activations, hidden, output, row=None):
     A = X
     last = len(coefs) - 1
     for i, (W, b, Z) in enumerate(zip(coefs, intercepts, activations)):
-        _matmul(A, W, Z)
+        if i == 0:
+            _matmul(A, W, Z)  # only the input may be sparse
+        else:
+            np.matmul(A, W, out=Z)
         Z += b
         if i < last:
             hidden_forward(Z)
@@ -218,8 +221,10 @@ def loss_and_grad(
     # The output layer's scratch is free (only hidden layers' is used by the
     # backward pass), so the loss uses it.
     value = spec.value(Y, out, sample_weight, scratch[-1], loss_buf, loss_row)
-    weight_sum = n if sample_weight is None else sample_weight.sum()
-    value += _penalty_value(coefs, theta[: layout.n_coef], penalty) / weight_sum
+    weight_sum = n if sample_weight is None else np.add.reduce(sample_weight)
+    value += (
+        _penalty_value(theta[: layout.n_coef], penalty, workspace.penalty) / weight_sum
+    )
 
     # Canonical link: d loss / d z_out = y_pred - y for every loss we pair.
     delta = deltas[-1]
@@ -228,8 +233,10 @@ def loss_and_grad(
         delta *= sample_weight.reshape(-1, 1)
     hidden_backward = HIDDEN_ACTIVATIONS[hidden].backward
     for i in range(len(coefs) - 1, -1, -1):
-        A_prev = X if i == 0 else activations[i - 1]
-        _matmul(A_prev.T, deltas[i], grad_coefs[i])
+        if i == 0:
+            _matmul(X.T, deltas[i], grad_coefs[i])
+        else:
+            np.matmul(activations[i - 1].T, deltas[i], out=grad_coefs[i])
         # The same reduction as scikit-learn's np.sum(axis=0), keeping its
         # bits (a ones-vector product is faster but rounds differently, which
         # float32 L-BFGS amplifies), without np.sum's Python wrapper.
@@ -249,18 +256,12 @@ def loss_and_grad(
     return value
 
 
-def _penalty_value(coefs, weights, penalty):
+def _penalty_value(weights, penalty, scratch):
     total = 0.0
     if penalty.l2:
-        # Summed layer by layer, as scikit-learn does, so the loss matches its
-        # to the last bit.
-        squared_norm = 0.0
-        for W in coefs:
-            w = W.ravel()
-            squared_norm += np.dot(w, w)
-        total += (0.5 * penalty.l2) * squared_norm
+        total += (0.5 * penalty.l2) * np.dot(weights, weights)
     if penalty.l1:
-        total += penalty.l1 * np.abs(weights).sum()
+        total += penalty.l1 * np.add.reduce(np.abs(weights, out=scratch))
     return total
 
 

@@ -478,7 +478,7 @@ class Adam(Optimizer):
         np.multiply(m, -eta_t, out=update)
         update /= s
         params += update
-        return state._replace(t=t)
+        return AdamState(t, m, v, s, update)
 
     def step_sizes(self, state, learning_rate):
         """Per-weight step of the last update: eta_t / (sqrt(v) + eps)."""
