@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from skmlp._network import Workspace, loss_and_grad
+from skmlp._parallel import can_split, split_step
 from skmlp.penalties import Penalty, soft_threshold
 from skmlp.schedules import Schedule
 
@@ -213,14 +214,19 @@ class OptimizerRun:
 
     def state_matches(self, theta):
         """Whether the state's arrays still fit ``theta`` (size and dtype)."""
+        fields = self.state if isinstance(self.state, tuple) else ()
         return all(
             a.shape == theta.shape and a.dtype == theta.dtype
-            for a in self.state
+            for a in fields
             if isinstance(a, np.ndarray)
         )
 
     def step(self, theta, grad):
-        self.state = self.optimizer.step(theta, grad, self.state, self.schedule.current)
+        rate = self.schedule.current
+        if can_split(self.optimizer, theta.size):
+            self.state = split_step(self.optimizer, theta, grad, self.state, rate)
+        else:
+            self.state = self.optimizer.step(theta, grad, self.state, rate)
 
     def proximal_l1(self, weights, strength):
         """Soft-threshold ``weights`` by the step just taken times ``strength``.

@@ -103,6 +103,10 @@ class Optimizer(HyperparametersMixin):
 
     #: True when every step must see the gradient over the whole training set.
     full_batch: ClassVar[bool] = False
+    #: True when the rule treats every weight independently (given its own
+    #: gradient and state), so large vectors may be updated in two halves by
+    #: two threads; user optimizers stay whole unless they set it.
+    elementwise: ClassVar[bool] = False
     #: A learning rate that works well on standardized data (see the user guide's
     #: optimizer table); the default ``learning_rate`` is scikit-learn's 0.001.
     recommended_learning_rate: ClassVar[float] = 0.001
@@ -130,7 +134,11 @@ class SGDState(NamedTuple):
     scratch2: np.ndarray
 
 
-class SGD(Optimizer):
+class _Elementwise(Optimizer):
+    elementwise = True
+
+
+class SGD(_Elementwise):
     """Stochastic gradient descent with optional (Nesterov) momentum.
 
     With minibatch gradient :math:`g`, learning rate :math:`\\eta` and momentum
@@ -238,7 +246,7 @@ class MomentumState(NamedTuple):
     scratch: np.ndarray
 
 
-class Momentum(Optimizer):
+class Momentum(_Elementwise):
     """Gradient descent with momentum as an exponential moving average.
 
     .. math::
@@ -291,7 +299,7 @@ class AdaGradState(NamedTuple):
     scratch: np.ndarray
 
 
-class AdaGrad(Optimizer):
+class AdaGrad(_Elementwise):
     """AdaGrad: per-weight steps shrinking with the accumulated squared gradient.
 
     .. math::
@@ -343,7 +351,7 @@ class AdaGrad(Optimizer):
         return _adaptive_step_sizes(state.G, learning_rate, self.epsilon, state.scratch)
 
 
-class RMSprop(Optimizer):
+class RMSprop(_Elementwise):
     """RMSprop: steps scaled by a moving average of squared gradients.
 
     .. math::
@@ -411,7 +419,7 @@ class AdamState(NamedTuple):
     scratch2: np.ndarray
 
 
-class Adam(Optimizer):
+class Adam(_Elementwise):
     """Adam, exactly as scikit-learn's ``solver="adam"``.
 
     With step count :math:`t` starting at 1 and :math:`m = v = 0`:

@@ -259,3 +259,25 @@ def test_hyperparameter_holder(name):
     assert optimizer != cls(learning_rate=0.25)
     with pytest.raises(ValueError, match="Invalid parameter 'nope'"):
         optimizer.set_params(nope=1)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_two_thread_step_is_bit_identical(name):
+    """Built-in rules are elementwise, so splitting a step over threads is exact."""
+    from skmlp._parallel import MIN_SPLIT_SIZE, can_split, split_step
+
+    _, cls, _ = CASES[name]
+    optimizer = cls(learning_rate=0.01)
+    rng = np.random.default_rng(0)
+    size = MIN_SPLIT_SIZE + 1001
+    assert can_split(optimizer, size)
+    whole = rng.standard_normal(size)
+    halves = whole.copy()
+    state_whole, state_halves = optimizer.init(whole), optimizer.init(halves)
+    for _ in range(3):
+        g = rng.standard_normal(size)
+        state_whole = optimizer.step(whole, g, state_whole, 0.01)
+        state_halves = split_step(optimizer, halves, g, state_halves, 0.01)
+    np.testing.assert_array_equal(whole, halves)
+    for a, b in zip(state_whole, state_halves):
+        np.testing.assert_array_equal(a, b)
