@@ -169,6 +169,8 @@ def _weight_sum(X, sample_weight):
 def run_epoch(theta, grad, objective, data, order, batches, workspace, run):
     """One pass over ``data`` in minibatches; returns the mean minibatch loss.
 
+    Minibatches whose sample weights are all zero are skipped.
+
     ``order`` is the row permutation (``None``: rows in order), gathered through
     ``batches``; ``run`` (an :class:`OptimizerRun`) updates ``theta``.
     """
@@ -177,12 +179,17 @@ def run_epoch(theta, grad, objective, data, order, batches, workspace, run):
     l1 = objective.penalty.l1
     n_coef = objective.layout.n_coef
     accumulated = 0.0
+    counted = 0
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         if order is None:
             X, Y, sw = _slice(data, start, stop)
         else:
             X, Y, sw = batches.take(order[start:stop])
+        if sw is not None and not np.add.reduce(sw) > 0:
+            # All-zero weights carry no information (and no normalizer): the
+            # batch neither moves the weights nor counts in the loss.
+            continue
         loss = loss_and_grad(
             theta,
             grad,
@@ -197,10 +204,11 @@ def run_epoch(theta, grad, objective, data, order, batches, workspace, run):
             l1_subgradient=False,
         )
         accumulated += loss * (stop - start)
+        counted += stop - start
         run.step(theta, grad)
         if l1:
             run.proximal_l1(theta[:n_coef], l1 / _weight_sum(X, sw))
-    return accumulated / n
+    return accumulated / counted
 
 
 class OptimizerRun:
@@ -309,11 +317,12 @@ def fit_stochastic(
             workspace,
             run,
         )
-        progress.n_iter += 1
         if _diverged(loss, theta):
+            # The diverged epoch is undone, so it is not counted either.
             np.copyto(theta, last_finite)
             _warn_diverged("training loss")
             break
+        progress.n_iter += 1
         last_finite, epoch_start = epoch_start, last_finite
         progress.loss = loss
         progress.t += n
