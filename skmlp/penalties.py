@@ -29,13 +29,33 @@ The smooth L2 part enters the gradient. The L1 part is not differentiable at
     \\operatorname{prox}_{\\tau}(w) = \\operatorname{sign}(w)\\max(|w| - \\tau, 0),
 
 after every optimizer step, with :math:`\\tau = s\\, \\alpha r / n` and
-:math:`s` the step size the optimizer just used for that weight (the learning
-rate for GD and SGD, the per-weight Adam, AdaGrad or RMSprop step otherwise).
+:math:`s` the optimizer's step size for that weight: the learning rate
+:math:`\\eta` for GD and Momentum, :math:`\\eta / (1 - \\mu)` for SGD with
+momentum :math:`\\mu` (the step its velocity settles to), the per-weight Adam,
+AdaGrad or RMSprop step otherwise.  Each makes the points where training
+comes to rest the minima of the penalized objective.
 For ``"gd"`` this is exactly the proximal-gradient method,
 :math:`W \\leftarrow \\operatorname{prox}_{\\eta \\alpha r / n}(W - \\eta g)`.
 L-BFGS instead splits :math:`W = P - N` with :math:`P, N \\ge 0`, which turns
 the L1 term into the linear :math:`\\sum (P + N)` and lets L-BFGS-B's bounds
 produce the exact zeros.
+
+Fitted estimators report the zeros: ``sparsity_`` is the fraction of exactly
+zero weights in each layer and ``dropped_features_`` lists the inputs whose
+every first-layer weight is zero (they no longer affect predictions).
+
+Choosing ``alpha``: ``alpha`` multiplies a penalty divided by the minibatch
+size, so useful values are far larger than scikit-learn's L2 default of
+``1e-4``. On the standardized digits (``train_test_split(test_size=0.25,
+random_state=0, stratify=y)``, ``StandardScaler`` fit on the training part),
+``MLPClassifier(hidden_layer_sizes=(64,), solver="adam", penalty="l1",
+alpha=1.0, max_iter=200, random_state=0)`` leaves 91.8% of the first layer's
+weights exactly zero at a test accuracy of 0.964 (L2 at the same ``alpha``:
+no zeros, 0.978); ``max_iter=300`` gives 93.5% zeros at 0.967.  Along
+``alpha`` = 0.01, 0.1, 0.3, 1, 3 the L1 zeros are 15%, 62%, 80%, 92%, 96% at
+accuracies 0.978, 0.973, 0.971, 0.964, 0.927: start near ``alpha=0.1`` and
+raise it while the validation score holds.  ``examples/plot_penalties.py``
+draws this trade-off for L1, L2 and elastic net.
 
 Examples
 --------
