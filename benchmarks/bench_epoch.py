@@ -14,12 +14,22 @@ Usage::
     python benchmarks/bench_epoch.py --cells "1024x1024 b=32" --repeats 5
     python benchmarks/bench_epoch.py --out bench.md     # also a Markdown table
 
-Run it on an otherwise idle machine: both cores are used by the BLAS.
+Run it on an otherwise idle machine: both cores are used by the BLAS, and
+OpenBLAS's spinning worker threads make an oversubscribed machine several
+times slower, erratically.  Before each cell the script measures how busy the
+CPUs are while it sleeps and can wait for them to go idle (``--wait-idle``);
+during each fit it measures the CPU time other processes took (``bg load``, in
+cores, counting only processes at normal priority: run anything else you must
+run meanwhile under ``nice``), can retry pairs of fits that ran on a busy
+machine (``--retries``), and flags cells measured on one.  CPU time (all
+threads of this process) is reported too: with ``--threads 1`` its ratio is a
+contention-robust check of the wall-clock one.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import statistics
@@ -90,10 +100,17 @@ class Result:
     repeats: int
     skmlp: float
     sklearn: float
+    skmlp_cpu: float
+    sklearn_cpu: float
+    load: float  # worst background load during the fits used, in cores
 
     @property
     def ratio(self):
         return self.sklearn / self.skmlp
+
+    @property
+    def cpu_ratio(self):
+        return self.sklearn_cpu / self.skmlp_cpu
 
 
 def parse_args(argv=None):
@@ -127,6 +144,36 @@ def parse_args(argv=None):
         type=int,
         default=None,
         help="epochs per fit for every cell (default: per-cell table)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="limit BLAS/OpenMP threads with threadpoolctl (default: unchanged); "
+        "skmlp's own second thread for the optimizer step of large networks "
+        "(skmlp/_parallel.py) is not affected",
+    )
+    p.add_argument(
+        "--max-load",
+        type=float,
+        default=0.25,
+        help="background load (cores busy in other processes) above which a "
+        "cell is flagged, and below which --wait-idle waits",
+    )
+    p.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before each pair of fits, wait up to SECONDS for the background "
+        "load to drop below --max-load",
+    )
+    p.add_argument(
+        "--retries",
+        type=int,
+        default=0,
+        help="extra pairs of fits to try in a cell when a pair ran while other "
+        "processes used more than --max-load cores",
     )
     p.add_argument("--n-samples", type=int, default=20000, help=argparse.SUPPRESS)
     p.add_argument("--out", type=Path, default=None, help="also write Markdown here")
@@ -211,6 +258,45 @@ def _git_state():
     return f"git {rev}" + (", skmlp/ modified" if dirty else "")
 
 
+def _cpu_busy():
+    """(busy, total) jiffies summed over all CPUs, from /proc/stat.
+
+    Busy is user + system + irq + softirq + steal: time at ``nice`` > 0 counts
+    as free, since such processes yield nearly all of their CPU to this one.
+    """
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:9]]
+    user, _nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return user + system + irq + softirq + steal, sum(fields)
+
+
+def background_load(seconds=1.0):
+    """Cores kept busy by other processes while this one sleeps (NaN if unknown).
+
+    Sleeps a little first so that OpenBLAS's spinning workers have gone idle.
+    """
+    try:
+        time.sleep(0.3)
+        busy0, total0 = _cpu_busy()
+        time.sleep(seconds)
+        busy1, total1 = _cpu_busy()
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+    if total1 == total0:
+        return float("nan")
+    return (os.cpu_count() or 1) * (busy1 - busy0) / (total1 - total0)
+
+
+def wait_for_idle(max_load, timeout):
+    """Measure the background load, waiting up to ``timeout`` s for it to drop."""
+    deadline = time.monotonic() + timeout
+    load = background_load()
+    while load > max_load and time.monotonic() < deadline:
+        time.sleep(min(10.0, max(0.0, deadline - time.monotonic())))
+        load = background_load()
+    return load
+
+
 def make_params(cell, epochs):
     return dict(
         hidden_layer_sizes=cell.hidden,
@@ -224,29 +310,70 @@ def make_params(cell, epochs):
     )
 
 
+def _jiffy_seconds():
+    """Seconds of CPU time per /proc/stat jiffy."""
+    try:
+        return 1.0 / os.sysconf("SC_CLK_TCK")
+    except (ValueError, OSError, AttributeError):
+        return 0.01
+
+
 def time_fit(cls, params, X, y, epochs):
+    """One fit: wall and CPU seconds per epoch, and the background load.
+
+    The background load is the CPU time used by *other* processes during the
+    fit (busy time of the whole machine minus this process's), in cores.
+    """
     est = cls(**params)
+    try:
+        busy0, _ = _cpu_busy()
+    except (OSError, ValueError):
+        busy0 = None
+    cpu = time.process_time()
     start = time.perf_counter()
     est.fit(X, y)
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu
+    load = float("nan")
+    if busy0 is not None:
+        busy1, _ = _cpu_busy()
+        load = max(0.0, ((busy1 - busy0) * _jiffy_seconds() - cpu) / elapsed)
     if est.n_iter_ != epochs:
         raise RuntimeError(
             f"{cls.__module__}.{cls.__name__} ran {est.n_iter_} epochs, "
             f"expected {epochs}"
         )
-    return elapsed / est.n_iter_
+    return elapsed / est.n_iter_, cpu / est.n_iter_, load
 
 
-def run_cell(cell, data, epochs, repeats):
+def run_cell(cell, data, epochs, repeats, max_load, wait_idle, retries):
+    """Alternate skmlp and scikit-learn fits until ``repeats`` clean pairs.
+
+    A pair is clean when the background load stayed at most ``max_load``
+    during both fits; up to ``retries`` extra pairs are tried.  Returns the
+    medians over the clean pairs (over the least loaded pairs if too few were
+    clean) of skmlp's and scikit-learn's wall time, then of their CPU time,
+    and the worst background load among those pairs.
+    """
     X, y = data[cell.dtype], data["y"]
     params = make_params(cell, epochs)
-    ours, theirs = [], []
-    for _ in range(repeats):
-        ours.append(time_fit(MLPClassifier, params, X, y, epochs))
-        theirs.append(time_fit(SkMLPClassifier, params, X, y, epochs))
-    return Result(
-        cell, epochs, repeats, statistics.median(ours), statistics.median(theirs)
-    )
+    pairs = []
+    for _ in range(repeats + retries):
+        if wait_idle > 0:
+            wait_for_idle(max_load, wait_idle)
+        ours = time_fit(MLPClassifier, params, X, y, epochs)
+        theirs = time_fit(SkMLPClassifier, params, X, y, epochs)
+        pairs.append((max(ours[2], theirs[2]), ours, theirs))
+        if sum(1 for p in pairs if p[0] <= max_load) >= repeats:
+            break
+    pairs.sort(key=lambda p: p[0])
+    used = pairs[:repeats]
+
+    def median(j, k):
+        return statistics.median(p[j][k] for p in used)
+
+    # skmlp wall, sklearn wall, skmlp CPU, sklearn CPU (Result's field order).
+    return [median(1, 0), median(2, 0), median(1, 1), median(2, 1), used[-1][0]]
 
 
 def warm_up(data):
@@ -258,14 +385,16 @@ def warm_up(data):
             cls(hidden_layer_sizes=(16,), max_iter=2, random_state=0).fit(Xd, y)
 
 
-def format_table(results, markdown=False):
+def format_table(results, max_load, markdown=False):
     header = [
         "cell",
         "epochs x reps",
         "skmlp s/epoch",
         "sklearn s/epoch",
         "speedup",
-        "",
+        "cpu speedup",
+        "bg load",
+        "flag",
     ]
     rows = [
         [
@@ -274,19 +403,21 @@ def format_table(results, markdown=False):
             f"{r.skmlp:.4f}",
             f"{r.sklearn:.4f}",
             f"{r.ratio:.2f}x",
-            "SKMLP SLOWER" if r.ratio < 1 else "",
+            f"{r.cpu_ratio:.2f}x",
+            f"{r.load:.2f}",
+            _flags(r, max_load),
         ]
         for r in results
     ]
     if markdown:
         out = [
             "| " + " | ".join(header) + " |",
-            "|" + "|".join(["---", "---:", "---:", "---:", "---:", "---"]) + "|",
+            "|" + "|".join(["---"] + ["---:"] * (len(header) - 2) + ["---"]) + "|",
         ]
         out += ["| " + " | ".join(row) + " |" for row in rows]
         return "\n".join(out)
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    align = ["<", ">", ">", ">", ">", "<"]
+    align = ["<"] + [">"] * (len(header) - 2) + ["<"]
 
     def fmt(row):
         return "  ".join(
@@ -296,7 +427,16 @@ def format_table(results, markdown=False):
     return "\n".join([fmt(header), fmt(["-" * w for w in widths]), *map(fmt, rows)])
 
 
-def summary(results):
+def _flags(r, max_load):
+    flags = []
+    if r.ratio < 1:
+        flags.append("SKMLP SLOWER")
+    if not r.load <= max_load:
+        flags.append("busy machine")
+    return ", ".join(flags)
+
+
+def summary(results, max_load):
     if not results:
         return "no cells run"
     ratios = [r.ratio for r in results]
@@ -310,6 +450,12 @@ def summary(results):
         text += "\nskmlp SLOWER in: " + ", ".join(slower)
     else:
         text += "\nskmlp faster in every cell"
+    busy = [r.cell.name for r in results if not r.load <= max_load]
+    if busy:
+        text += (
+            f"\nWARNING: {len(busy)} cell(s) measured while other processes used "
+            f"more than {max_load} cores: " + ", ".join(busy)
+        )
     return text
 
 
@@ -319,6 +465,8 @@ def main(argv=None):
     if not cells:
         sys.exit("no cell matches --cells")
     info = machine_info()
+    if args.threads is not None:
+        info.append(f"threads limited to {args.threads} with threadpoolctl")
     print("\n".join(info), flush=True)
 
     X, y = make_classification(
@@ -337,27 +485,42 @@ def main(argv=None):
 
     results = []
     started = time.perf_counter()
-    with warnings.catch_warnings():
+    limits = (
+        threadpoolctl.threadpool_limits(args.threads)
+        if args.threads is not None
+        else contextlib.nullcontext()
+    )
+    with warnings.catch_warnings(), limits:
         warnings.simplefilter("ignore", ConvergenceWarning)
         warm_up(data)
         for i, cell in enumerate(cells, 1):
             key = (cell.hidden, cell.batch)
             epochs = args.epochs or EPOCHS[key]
             repeats = args.slow_repeats if key in SLOW else args.repeats
-            r = run_cell(cell, data, epochs, repeats)
+            *times, load = run_cell(
+                cell,
+                data,
+                epochs,
+                repeats,
+                args.max_load,
+                args.wait_idle,
+                args.retries,
+            )
+            r = Result(cell, epochs, repeats, *times, load)
             results.append(r)
+            flags = _flags(r, args.max_load)
             print(
                 f"[{i}/{len(cells)} {time.perf_counter() - started:6.0f}s] "
                 f"{cell.name}: skmlp {r.skmlp:.4f}  sklearn {r.sklearn:.4f} "
-                f"s/epoch  speedup {r.ratio:.2f}x"
-                + ("  <-- SKMLP SLOWER" if r.ratio < 1 else ""),
+                f"s/epoch  speedup {r.ratio:.2f}x  cpu {r.cpu_ratio:.2f}x  "
+                f"bg load {load:.2f}" + (f"  <-- {flags}" if flags else ""),
                 flush=True,
             )
 
     print()
-    print(format_table(results))
+    print(format_table(results, args.max_load))
     print()
-    print(summary(results))
+    print(summary(results, args.max_load))
     print(f"total {time.perf_counter() - started:.0f} s")
     if args.out is not None:
         md = [
@@ -366,11 +529,12 @@ def main(argv=None):
             *[f"- {line}" for line in info],
             f"- data: make_classification({args.n_samples} x 100, 10 classes), "
             "median of alternating fits; speedup = sklearn / skmlp (>1: skmlp "
-            "faster)",
+            "faster); cpu speedup: the same with CPU time of all threads; bg load: "
+            "cores used by other processes during the fits (worst pair used)",
             "",
-            format_table(results, markdown=True),
+            format_table(results, args.max_load, markdown=True),
             "",
-            *summary(results).splitlines(),
+            *summary(results, args.max_load).splitlines(),
             "",
         ]
         args.out.write_text("\n".join(md))
