@@ -58,7 +58,18 @@ def _softmax(Z: np.ndarray, row: np.ndarray | None = None) -> None:
 
 
 def _exp(Z: np.ndarray, row: np.ndarray | None = None) -> None:
+    # exp overflows to inf past log(max) and underflows to 0, where the
+    # Poisson deviance divides by it; clipping the pre-activation keeps the
+    # mean finite and positive (predict never warns, training sees a huge but
+    # finite loss).  Inside these bounds nothing changes.
+    np.clip(Z, *_exp_bounds(Z.dtype), out=Z)
     np.exp(Z, out=Z)
+
+
+def _exp_bounds(dtype):
+    info = np.finfo(dtype)
+    # log(max / 2): rounding the bound to ``dtype`` cannot push exp past max.
+    return np.log(info.tiny), np.log(info.max / 2)
 
 
 def _identity_grad(A: np.ndarray, delta: np.ndarray, scratch: np.ndarray) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 from functools import partial
 from numbers import Integral, Real
 
@@ -123,14 +124,31 @@ class _BaseMLP(BaseEstimator):
         objective = Objective(layout, self.activation, self._loss_name(), penalty)
         data = Data(X, Y, sample_weight)
         # A diverging fit is caught and explained by one ConvergenceWarning;
-        # NumPy's overflow warnings on the way there would only bury it.
-        with np.errstate(over="ignore", invalid="ignore"):
+        # NumPy's overflow warnings on the way there would only bury it (and
+        # so would a division by an epsilon that underflows to 0 in float32).
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if self._is_stochastic():
                 self._fit_stochastic(theta, objective, data, rng, incremental)
             else:
                 self._fit_full_batch(theta, objective, data)
         self._report_sparsity()
         return self
+
+    @contextmanager
+    def _forget_on_failure(self):
+        """Remove the attributes that a failing ``partial_fit`` call added.
+
+        A first call that fails half-way (say on a NaN in ``y``) would leave
+        ``classes_`` without a fitted label binarizer, or weights without an
+        optimizer run, and the next call would take them for a continuation.
+        """
+        before = set(vars(self))
+        try:
+            yield
+        except Exception:
+            for name in set(vars(self)) - before:
+                delattr(self, name)
+            raise
 
     def _report_sparsity(self):
         self.sparsity_ = np.array([np.mean(W == 0) for W in self.coefs_])
@@ -264,6 +282,7 @@ class _BaseMLP(BaseEstimator):
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
             )
+        _check_split_weights(sw_train, sw_val)
         y_val = self._decode_targets(Y_val)
 
         def validation_score():
@@ -346,6 +365,37 @@ class _BaseMLP(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _check_split_weights(sw_train, sw_val):
+    """Both sides of the early-stopping split need some weight.
+
+    Valid weights can still put every non-zero weight on one side: nothing
+    would then be trained on, or the validation score would be undefined.
+    """
+    if sw_train is None:
+        return
+    for name, part in (("training", sw_train), ("validation", sw_val)):
+        if not part.sum() > 0:
+            raise ValueError(
+                f"Every sample weight in the {name} part of the early-stopping "
+                "split is zero. Give more samples a non-zero weight or change "
+                "validation_fraction."
+            )
+
+
+def _check_multilabel_classes(classes, y):
+    """The classes of a multilabel indicator ``y`` are its column indices.
+
+    Any other ``classes`` would give ``classes_`` and the network's outputs
+    different lengths (and later calls compare against them).
+    """
+    columns = np.arange(np.shape(y)[1])
+    if not np.array_equal(classes, columns):
+        raise ValueError(
+            "classes must be the column indices of the multilabel y, "
+            f"{columns.tolist()}; got {np.asarray(classes).tolist()}."
+        )
 
 
 def _same_view(own, given):
@@ -526,13 +576,19 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self : object
             The updated estimator.
         """
-        if _check_partial_fit_first_call(self, classes):
-            self._label_binarizer = LabelBinarizer()
-            if type_of_target(y).startswith("multilabel"):
-                self._label_binarizer.fit(y)
-            else:
-                self._label_binarizer.fit(classes)
-        return self._fit(X, y, sample_weight, incremental=True)
+        with self._forget_on_failure():
+            if _check_partial_fit_first_call(self, classes):
+                self._label_binarizer = LabelBinarizer()
+                # type_of_target casts float labels to int to spot integral
+                # ones, which warns on NaN; validate_data then rejects the NaN.
+                with np.errstate(invalid="ignore"):
+                    multilabel = type_of_target(y).startswith("multilabel")
+                if multilabel:
+                    self._label_binarizer.fit(y)
+                    _check_multilabel_classes(self.classes_, y)
+                else:
+                    self._label_binarizer.fit(classes)
+            return self._fit(X, y, sample_weight, incremental=True)
 
     def predict_proba(self, X):
         """Probability estimates for each class.
@@ -549,17 +605,27 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         """
         check_is_fitted(self)
         y_pred = self._forward(X)
-        if self.out_activation_ == "logistic":
-            # A saturated sigmoid rounds to exactly 0 or 1; keep independent
-            # (binary, multilabel) probabilities strictly inside (0, 1).
-            one = np.ones(1, dtype=y_pred.dtype)
-            np.clip(
-                y_pred, np.finfo(y_pred.dtype).tiny, np.nextafter(one, 0), out=y_pred
-            )
+        np.clip(y_pred, *self._probability_bounds(y_pred.dtype), out=y_pred)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
             return np.vstack([1 - y_pred, y_pred]).T
         return y_pred
+
+    def _probability_bounds(self, dtype):
+        """Where probabilities are clipped, so that their logs stay finite.
+
+        Saturated outputs round to exactly 0, or 1 for a sigmoid. Softmax rows
+        only need a positive floor (an exact 1 has log 0); independent
+        (multilabel) sigmoids stay strictly inside (0, 1); a binary output
+        also returns ``1 - p``, which stays inside (0, 1) only if ``p`` keeps
+        at least ``epsneg`` (the gap below 1) from both ends.
+        """
+        info = np.finfo(dtype)
+        if self.out_activation_ == "softmax":
+            return info.tiny, None
+        if self.n_outputs_ == 1:
+            return info.epsneg, 1 - info.epsneg
+        return info.tiny, 1 - info.epsneg
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.
@@ -722,7 +788,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self : object
             The updated estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=True)
+        with self._forget_on_failure():
+            return self._fit(X, y, sample_weight, incremental=True)
 
 
 #: The name the textbook example uses: ``MLP`` is :class:`MLPClassifier`.

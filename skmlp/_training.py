@@ -413,10 +413,11 @@ def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
     dtype, so float32 weights stay float32.  An L1 penalty is handled by
     splitting the weights (see :class:`_SplitL1`).  Returns ``(n_iter,
     final_loss, loss_curve)``; warns when L-BFGS-B stops without converging.
+    When the objective overflows, ``theta`` is the last accepted iterate with
+    a finite loss (or the start, with ``final_loss`` None).
     """
     workspace = Workspace(objective.layout, data.X.shape[0], theta.dtype)
     grad = np.empty_like(theta)
-    start = theta.copy()
     penalty = objective.penalty
     if penalty.l1:
         strength = penalty.l1 / _weight_sum(data.X, data.sample_weight)
@@ -441,9 +442,12 @@ def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
         return variables.value_and_grad(x, value, grad)
 
     curve = []
+    last_accepted = variables.x0.copy()
 
     def callback(intermediate_result):
         curve.append(float(intermediate_result.fun))
+        if math.isfinite(curve[-1]):
+            np.copyto(last_accepted, intermediate_result.x)
         if verbose:
             print("Iteration %d, loss = %.8f" % (len(curve), curve[-1]))
 
@@ -458,9 +462,13 @@ def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
     )
     variables.to_theta(result.x, theta)
     if _diverged(result.fun, theta):
-        theta[...] = start
+        # The line search ran into overflow: keep the last iterate L-BFGS-B
+        # accepted with a finite loss (or the start) and report its loss.
+        variables.to_theta(last_accepted, theta)
+        curve = [loss for loss in curve if math.isfinite(loss)]
         _warn_diverged("L-BFGS objective")
-    elif result.status != 0:
+        return len(curve), curve[-1] if curve else None, curve
+    if result.status != 0:
         warnings.warn(
             "lbfgs failed to converge after %d iteration(s) (status=%d): %s. "
             "Increase max_iter or max_fun, or scale the data."
