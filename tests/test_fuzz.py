@@ -120,6 +120,16 @@ class Drawn:
         return f"<{self.how}>"
 
 
+#: Column makers of a DataFrame with mixed dtypes; the nullable integer column
+#: turns NaN and infinity into pd.NA.
+MIXED_COLUMNS = (
+    lambda v: v,
+    lambda v: pd.array(np.where(np.isfinite(v), np.round(v), np.nan), dtype="Int64"),
+    lambda v: v.astype(np.float32),
+    lambda v: v > 0,
+)
+
+
 def _to_container(values, fmt, dtype):
     """``values`` (a float64 2-D array) in container ``fmt`` with ``dtype``."""
     if fmt == "list":
@@ -129,10 +139,9 @@ def _to_container(values, fmt, dtype):
     if fmt == "dataframe":
         columns = [f"x{j}" for j in range(values.shape[1])]
         if dtype == "mixed":  # one dtype per column
-            kinds = ("float64", "int64", "float32", "bool")
             return pd.DataFrame(
                 {
-                    c: _cast(values[:, j], kinds[j % len(kinds)])
+                    c: MIXED_COLUMNS[j % len(MIXED_COLUMNS)](values[:, j])
                     for j, c in enumerate(columns)
                 },
                 index=range(values.shape[0]),
