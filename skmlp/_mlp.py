@@ -119,7 +119,10 @@ class _BaseMLP(BaseEstimator):
         self._set_structure(layout, theta, Y.shape[1])
         if fresh or self._progress.early_stopping != self.early_stopping:
             self._progress = Progress(self.early_stopping and self._is_stochastic())
-            self._progress.best_theta = theta.copy()
+            if self._progress.early_stopping:
+                # The best weights start as the initial ones, as in
+                # scikit-learn; only early stopping ever restores them.
+                self._progress.best_theta = theta.copy()
         penalty = penalty_from_params(self.penalty, self.alpha, self.l1_ratio)
         objective = Objective(layout, self.activation, self._loss_name(), penalty)
         data = Data(X, Y, sample_weight)

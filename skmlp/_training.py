@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -80,7 +79,10 @@ class Progress:
                 self.no_improvement_count = 0
             if score > self.best_validation_score:
                 self.best_validation_score = score
-                self.best_theta = theta.copy()
+                if self.best_theta is None or self.best_theta.shape != theta.shape:
+                    self.best_theta = theta.copy()
+                else:
+                    np.copyto(self.best_theta, theta)
         else:
             if self.loss_curve[-1] > self.best_loss - tol:
                 self.no_improvement_count += 1
@@ -476,7 +478,3 @@ def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
             ConvergenceWarning,
         )
     return min(result.nit, max_iter), result.fun, curve
-
-
-# Re-exported for the estimator's type hints.
-ValidationScore = Callable[[], float]
