@@ -72,39 +72,40 @@ def _exp_bounds(dtype):
     return np.log(info.tiny), np.log(info.max / 2)
 
 
-def _identity_grad(A: np.ndarray, delta: np.ndarray, scratch: np.ndarray) -> None:
+def _identity_grad(A: np.ndarray, delta: np.ndarray) -> None:
     pass
 
 
-def _logistic_grad(A: np.ndarray, delta: np.ndarray, scratch: np.ndarray) -> None:
+def _logistic_grad(A: np.ndarray, delta: np.ndarray) -> None:
     delta *= A
-    np.subtract(1, A, out=scratch)
-    delta *= scratch
+    np.subtract(1, A, out=A)
+    delta *= A
 
 
-def _tanh_grad(A: np.ndarray, delta: np.ndarray, scratch: np.ndarray) -> None:
-    np.multiply(A, A, out=scratch)
-    np.subtract(1, scratch, out=scratch)
-    delta *= scratch
+def _tanh_grad(A: np.ndarray, delta: np.ndarray) -> None:
+    np.multiply(A, A, out=A)
+    np.subtract(1, A, out=A)
+    delta *= A
 
 
-def _relu_grad(A: np.ndarray, delta: np.ndarray, scratch: np.ndarray) -> None:
+def _relu_grad(A: np.ndarray, delta: np.ndarray) -> None:
     # A 0/1 mask and a multiply is many times faster than boolean-mask
     # assignment (``delta[A == 0] = 0``) and gives the same numbers.
-    np.greater(A, 0, out=scratch)
-    delta *= scratch
+    np.greater(A, 0, out=A)
+    delta *= A
 
 
 class Activation(NamedTuple):
     """An activation: in-place forward map and in-place derivative.
 
-    ``forward(Z)`` overwrites ``Z`` with ``f(Z)``; ``backward(A, delta,
-    scratch)`` multiplies ``delta`` by ``f'`` written in terms of ``A = f(Z)``,
-    using ``scratch`` (same shape as ``A``) to avoid allocating.
+    ``forward(Z)`` overwrites ``Z`` with ``f(Z)``; ``backward(A, delta)``
+    multiplies ``delta`` by ``f'`` written in terms of ``A = f(Z)``, and
+    overwrites ``A`` on the way: the backward pass needs each layer's output
+    only up to that point, so no scratch buffer is needed.
     """
 
     forward: Callable[..., None]
-    backward: Callable[[np.ndarray, np.ndarray, np.ndarray], None] | None
+    backward: Callable[[np.ndarray, np.ndarray], None] | None
 
 
 #: Hidden-layer activations, the values the ``activation`` parameter accepts.

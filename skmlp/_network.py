@@ -21,6 +21,7 @@ as in scikit-learn; :mod:`skmlp.penalties` says how ``penalty``, ``alpha`` and
 
 from __future__ import annotations
 
+import math
 from itertools import pairwise
 
 import numpy as np
@@ -28,6 +29,7 @@ import scipy.sparse as sp
 
 from skmlp._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from skmlp._losses import LOSSES
+from skmlp._parallel import CHUNK, SERIAL
 
 
 class Layout:
@@ -111,6 +113,22 @@ def _matmul(A, W, out):
         np.matmul(A, W, out=out)
 
 
+def _columns(a, cols):
+    return a if cols is None else a[:, cols]
+
+
+def _entries(a, cols):
+    return a if cols is None else a[cols]
+
+
+def _forward_layer(A, W, b, Z, activation, cols=None, row=None):
+    """``Z[:, cols] = activation(A @ W[:, cols] + b[cols])``, in place."""
+    Z = _columns(Z, cols)
+    _matmul(A, _columns(W, cols), Z)
+    Z += _entries(b, cols)
+    activation(Z, row)
+
+
 def forward(coefs, intercepts, X, activations, hidden, output, row=None):
     """Fill ``activations`` (one array per layer after the input) from ``X``.
 
@@ -121,15 +139,8 @@ def forward(coefs, intercepts, X, activations, hidden, output, row=None):
     A = X
     last = len(coefs) - 1
     for i, (W, b, Z) in enumerate(zip(coefs, intercepts, activations)):
-        if i == 0:
-            _matmul(A, W, Z)  # only the input may be sparse
-        else:
-            np.matmul(A, W, out=Z)
-        Z += b
-        if i < last:
-            hidden_forward(Z)
-        else:
-            OUTPUT_ACTIVATIONS[output](Z, row)
+        activation = hidden_forward if i < last else OUTPUT_ACTIVATIONS[output]
+        _forward_layer(A, W, b, Z, activation, row=row)
         A = Z
     return A
 
@@ -147,44 +158,56 @@ class Workspace:
 
     Attributes
     ----------
-    activations, deltas, scratch : list of ndarray
+    activations, deltas : list of ndarray
         Per-layer ``(batch_size, units)`` buffers; a smaller batch uses the
         leading rows.
+    out_scratch : ndarray
+        Like the output layer, scratch for the loss.
     row : ndarray of shape (batch_size,)
         Per-row scratch for softmax.
     loss, loss_row : ndarray
         float64 scratch for the loss, like the output layer and per row.
-    penalty : ndarray
-        Scratch of the size of all weights, for the penalty gradient.
+    team : Team
+        The threads the pass is split over, and each layer's column parts.
+    pieces : list of ndarray
+        Per part, :data:`CHUNK` elements of scratch for passes over weights.
     """
 
-    def __init__(self, layout, batch_size, dtype):
+    def __init__(self, layout, batch_size, dtype, team=SERIAL):
         units = layout.layer_units[1:]
         self.batch_size = batch_size
         self.activations = [np.empty((batch_size, u), dtype=dtype) for u in units]
         self.deltas = [np.empty((batch_size, u), dtype=dtype) for u in units]
-        self.scratch = [np.empty((batch_size, u), dtype=dtype) for u in units]
+        self.out_scratch = np.empty((batch_size, units[-1]), dtype=dtype)
         self.row = np.empty(batch_size, dtype=dtype)
         self.loss = (
-            self.scratch[-1]
+            self.out_scratch
             if np.dtype(dtype) == np.float64
             else np.empty((batch_size, units[-1]))
         )
         self.loss_row = np.empty(batch_size)
-        self.penalty = np.empty(layout.n_coef, dtype=dtype)
+        self.team = team
+        self.parts = [team.column_parts(u) for u in units]
+        self.weight_parts = team.vector_parts(layout.n_coef)
+        self.pieces = [
+            np.empty(min(CHUNK, max(layout.n_coef, 1)), dtype=dtype)
+            for _ in range(team.size)
+        ]
+        self.partial = np.zeros(team.size)
         self._rows = {}
 
     def rows(self, n):
-        """Buffers for a batch of ``n`` rows: ``(activations, deltas, scratch,
-        row, loss, loss_row)``, views of the leading rows when ``n`` is smaller.
+        """Buffers for a batch of ``n`` rows: ``(activations, deltas,
+        out_scratch, row, loss, loss_row)``, views of the leading rows when
+        ``n`` is smaller.
         """
         if n not in self._rows:
             self._rows[n] = (
+                *([a[:n] for a in bufs] for bufs in (self.activations, self.deltas)),
                 *(
-                    [a[:n] for a in bufs]
-                    for bufs in (self.activations, self.deltas, self.scratch)
+                    a[:n]
+                    for a in (self.out_scratch, self.row, self.loss, self.loss_row)
                 ),
-                *(a[:n] for a in (self.row, self.loss, self.loss_row)),
             )
         return self._rows[n]
 
@@ -209,67 +232,133 @@ def loss_and_grad(
     a :class:`skmlp.penalties.Penalty`.  The value always includes the L1 term;
     the gradient includes its subgradient :math:`\\lambda_1 \\operatorname{sign}(W)`
     only with ``l1_subgradient`` (training applies L1 by its proximal step).
+
+    The hidden layers and the weight passes run on ``workspace.team``'s
+    threads, each on its own columns; the output layer and the loss, which
+    need whole rows, run in the caller.  Each layer's outputs are overwritten
+    by the backward pass.
     """
     n = X.shape[0]
     coefs, intercepts = layout.views(theta)
     grad_coefs, grad_intercepts = layout.views(grad)
-    activations, deltas, scratch, row, loss_buf, loss_row = workspace.rows(n)
+    activations, deltas, out_scratch, row, loss_buf, loss_row = workspace.rows(n)
+    team, parts = workspace.team, workspace.parts
     spec = LOSSES[loss]
-    out = forward(
-        coefs, intercepts, X, activations, hidden, spec.output_activation, row
-    )
-    # The output layer's scratch is free (only hidden layers' is used by the
-    # backward pass), so the loss uses it.
-    value = spec.value(Y, out, sample_weight, scratch[-1], loss_buf, loss_row)
+    act = HIDDEN_ACTIVATIONS[hidden]
+    last = len(coefs) - 1
+    weights = theta[: layout.n_coef]
     weight_sum = n if sample_weight is None else np.add.reduce(sample_weight)
-    value += (
-        _penalty_value(theta[: layout.n_coef], penalty, workspace.penalty) / weight_sum
+
+    def forward_part(p, i):
+        A = X if i == 0 else activations[i - 1]
+        _forward_layer(
+            A, coefs[i], intercepts[i], activations[i], act.forward, parts[i][p]
+        )
+        if i == 0:
+            # The penalty's value rides along with the first layer, a piece
+            # of the weights per part.
+            piece = weights[workspace.weight_parts[p]]
+            partial[p] = _penalty_value(piece, penalty, workspace.pieces[p])
+
+    partial = workspace.partial
+    for i in range(last):
+        team.run(forward_part, i)
+    if last == 0:
+        partial.fill(0.0)
+        partial[0] = _penalty_value(weights, penalty, workspace.pieces[0])
+    out = activations[last]
+    _forward_layer(
+        X if last == 0 else activations[last - 1],
+        coefs[last],
+        intercepts[last],
+        out,
+        OUTPUT_ACTIVATIONS[spec.output_activation],
+        row=row,
     )
+    value = spec.value(Y, out, sample_weight, out_scratch, loss_buf, loss_row)
+    value += math.fsum(partial) / weight_sum
 
     # Canonical link: d loss / d z_out = y_pred - y for every loss we pair.
-    delta = deltas[-1]
-    np.subtract(out, Y, out=delta)
+    np.subtract(out, Y, out=deltas[last])
     if sample_weight is not None:
-        delta *= sample_weight.reshape(-1, 1)
-    hidden_backward = HIDDEN_ACTIVATIONS[hidden].backward
-    for i in range(len(coefs) - 1, -1, -1):
-        if i == 0:
-            _matmul(X.T, deltas[i], grad_coefs[i])
-        else:
-            np.matmul(activations[i - 1].T, deltas[i], out=grad_coefs[i])
+        deltas[last] *= sample_weight.reshape(-1, 1)
+
+    def backward_part(p, i):
+        cols = parts[i][p]
+        delta = _columns(deltas[i], cols)
+        if i < last:
+            # This part's columns of delta, then f' from the layer's output.
+            np.matmul(deltas[i + 1], _entries(coefs[i + 1], cols).T, out=delta)
+            act.backward(_columns(activations[i], cols), delta)
+        A = X if i == 0 else activations[i - 1]
+        grad_W = _columns(grad_coefs[i], cols)
+        grad_b = _entries(grad_intercepts[i], cols)
+        _matmul(A.T, delta, grad_W)
         # The same reduction as scikit-learn's np.sum(axis=0), keeping its
         # bits (a ones-vector product is faster but rounds differently, which
         # float32 L-BFGS amplifies), without np.sum's Python wrapper.
-        np.add.reduce(deltas[i], axis=0, out=grad_intercepts[i])
-        if i > 0:
-            np.matmul(deltas[i], coefs[i].T, out=deltas[i - 1])
-            hidden_backward(activations[i - 1], deltas[i - 1], scratch[i - 1])
+        np.add.reduce(delta, axis=0, out=grad_b)
+        _add_penalty_gradient(
+            _columns(coefs[i], cols),
+            grad_W,
+            penalty,
+            l1_subgradient,
+            workspace.pieces[p],
+        )
+        grad_W /= weight_sum
+        grad_b /= weight_sum
 
-    _add_penalty_gradient(
-        theta[: layout.n_coef],
-        grad[: layout.n_coef],
-        penalty,
-        l1_subgradient,
-        workspace.penalty,
-    )
-    grad /= weight_sum
+    for i in range(last, -1, -1):
+        team.run(backward_part, i)
     return value
 
 
-def _penalty_value(weights, penalty, scratch):
+def _row_blocks(a, piece):
+    """``(block, scratch)`` pairs covering ``a`` (1-D or 2-D) a few rows at a
+    time, ``scratch`` a view of ``piece`` shaped like ``block``.
+    """
+    if a.ndim == 1:
+        return [
+            (a[s : s + piece.size], piece[: min(piece.size, a.size - s)])
+            for s in range(0, a.size, piece.size)
+        ]
+    n_rows, width = a.shape
+    if a.size == 0:
+        return []
+    rows = piece.size // width
+    if rows == 0:
+        # A single row is wider than the scratch: one row at a time.
+        return [(a[r : r + 1], np.empty((1, width), a.dtype)) for r in range(n_rows)]
+    return [
+        (a[r : r + rows], piece[: min(rows, n_rows - r) * width].reshape(-1, width))
+        for r in range(0, n_rows, rows)
+    ]
+
+
+def _penalty_value(weights, penalty, piece):
     total = 0.0
     if penalty.l2:
-        total += (0.5 * penalty.l2) * np.dot(weights, weights)
+        total += (0.5 * penalty.l2) * float(np.dot(weights, weights))
     if penalty.l1:
-        total += penalty.l1 * np.add.reduce(np.abs(weights, out=scratch))
+        l1 = 0.0
+        for block, scratch in _row_blocks(weights, piece):
+            l1 += float(np.add.reduce(np.abs(block, out=scratch)))
+        total += penalty.l1 * l1
     return total
 
 
-def _add_penalty_gradient(weights, weight_grad, penalty, l1_subgradient, scratch):
-    if penalty.l2:
-        np.multiply(weights, penalty.l2, out=scratch)
-        weight_grad += scratch
-    if penalty.l1 and l1_subgradient:
-        np.sign(weights, out=scratch)
-        scratch *= penalty.l1
-        weight_grad += scratch
+def _add_penalty_gradient(weights, weight_grad, penalty, l1_subgradient, piece):
+    """Add the penalty's gradient to ``weight_grad``, a block at a time."""
+    l1 = penalty.l1 if l1_subgradient else 0.0
+    if not (penalty.l2 or l1):
+        return
+    for (w, scratch), (g, _) in zip(
+        _row_blocks(weights, piece), _row_blocks(weight_grad, piece)
+    ):
+        if penalty.l2:
+            np.multiply(w, penalty.l2, out=scratch)
+            g += scratch
+        if l1:
+            np.sign(w, out=scratch)
+            scratch *= l1
+            g += scratch

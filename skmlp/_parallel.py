@@ -1,37 +1,195 @@
-"""Elementwise work split over two threads, for large parameter vectors.
+"""Work split over threads: column parts of each layer, and halves of a vector.
 
-NumPy's ufuncs run on one core and release the GIL, so an optimizer step over
-a few hundred thousand weights or more, a dozen whole-vector passes, takes
-nearly half the time when each half of the vector is updated by its own
-thread. Only optimizers that declare their rule elementwise
-(``elementwise = True``) are split: each half then sees exactly the numbers it
-would see in one piece, so the result is bit-identical.
+NumPy's ufuncs and BLAS calls release the GIL, so Python threads can run them
+on separate cores.  A :class:`Team` of ``k`` threads (the caller is one of
+them) runs one function per *part*: for a layer, each part owns a range of
+the layer's units (columns of its activations, deltas and weight matrix), so
+every element is computed by exactly one thread, with exactly the operations
+of the one-thread pass.  In float64 OpenBLAS gives each column of a product
+the same bits whatever the other columns are, so the split pass is
+bit-identical to the serial one (and to scikit-learn's); in float32 its
+kernels round by column position, so splitting changes the last bits, as
+changing OpenBLAS's own thread count does.
+
+For elementwise optimizers the update is split into contiguous pieces of the
+flat vector, one per thread, which is bit-identical in every dtype.
+
+A team only pays off when each part has enough work: a hand-off between
+threads costs some 20-50 microseconds.  :func:`team_for` decides.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-#: Below this many parameters a thread hand-off costs more than it saves.
-MIN_SPLIT_SIZE = 1 << 18
+#: Elements per piece when a pass over a long vector goes a piece at a time:
+#: a piece of each array involved fits in the L2 cache, and scratch space
+#: stays small.
+CHUNK = 1 << 15
 
-_pool = None
-_pool_lock = threading.Lock()
+#: Floating-point operations of one forward-backward pass (6 x rows x weights)
+#: from which the layers are split over threads.
+MIN_TEAM_FLOPS = 50_000_000
+
+#: Units a layer part should have at least, so its matrix products stay
+#: efficient.
+MIN_PART_UNITS = 64
+
+_pools = {}
+_pools_lock = threading.Lock()
 
 
-def _executor():
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="skmlp")
-        return _pool
+def _executor(workers):
+    with _pools_lock:
+        pool = _pools.get(workers)
+        if pool is None:
+            pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="skmlp")
+            _pools[workers] = pool
+        return pool
 
 
-def _half(state, size, part):
-    """The state of one half: parameter-sized arrays sliced, the rest shared."""
+class Team:
+    """``size`` threads running one function per part, the caller included.
+
+    Parameters
+    ----------
+    size : int
+        Number of parts (and threads); 1 runs everything in the caller.
+    """
+
+    def __init__(self, size):
+        self.size = int(size)
+        self._pool = _executor(self.size - 1) if self.size > 1 else None
+
+    def run(self, fn, *args):
+        """Call ``fn(part, *args)`` for every part; return when all are done."""
+        if self._pool is None:
+            fn(0, *args)
+            return
+        futures = [self._pool.submit(fn, p, *args) for p in range(1, self.size)]
+        try:
+            fn(0, *args)
+        finally:
+            for future in futures:
+                future.result()
+
+    def column_parts(self, units):
+        """Split ``units`` columns into one contiguous slice per part.
+
+        Boundaries are multiples of 16 columns where possible, which keeps
+        the BLAS kernels on their full-width paths; a single part gets
+        ``None`` (the whole array, no slicing).
+        """
+        if self.size == 1:
+            return [None]
+        step = -(-units // self.size)
+        step = -(-step // 16) * 16 if units >= 16 * self.size else step
+        bounds = [min(units, p * step) for p in range(self.size + 1)]
+        bounds[-1] = units
+        return [slice(a, b) for a, b in itertools.pairwise(bounds)]
+
+    def vector_parts(self, size):
+        """Split a vector of ``size`` into one contiguous slice per part."""
+        bounds = [size * p // self.size for p in range(self.size + 1)]
+        return [slice(a, b) for a, b in itertools.pairwise(bounds)]
+
+    def __getstate__(self):
+        return {"size": self.size}
+
+    def __setstate__(self, state):
+        self.__init__(state["size"])
+
+
+#: Everything in the calling thread.
+SERIAL = Team(1)
+
+
+_controller = None
+
+
+def _blas_pools():
+    global _controller
+    if _controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _controller = ThreadpoolController()
+    return _controller.select(user_api="blas")
+
+
+def blas_threads():
+    """Threads the loaded BLAS libraries are set to use (the most of them)."""
+    return max((pool.num_threads for pool in _blas_pools().lib_controllers), default=1)
+
+
+_limit_lock = threading.Lock()
+_limit_users = 0
+_limit_context = None
+
+
+@contextlib.contextmanager
+def blas_limited(team):
+    """Context: BLAS on one thread while ``team`` splits the work itself.
+
+    Two levels of threads on the same cores would fight over them (OpenBLAS's
+    idle workers spin); nothing changes for a one-thread team.  The setting is
+    process-wide, so concurrent fits share it: the first one in sets it, the
+    last one out restores what the user had.
+    """
+    global _limit_users, _limit_context
+    if team.size == 1:
+        yield
+        return
+    with _limit_lock:
+        if _limit_users == 0:
+            _limit_context = _blas_pools().limit(limits=1)
+        _limit_users += 1
+    try:
+        yield
+    finally:
+        with _limit_lock:
+            _limit_users -= 1
+            if _limit_users == 0:
+                _limit_context.restore_original_limits()
+                _limit_context = None
+
+
+def available_cores():
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def team_for(layer_units, batch_size, threads, sparse=False):
+    """The team for training a network: split only when each part has work.
+
+    ``threads`` is how many threads the user's BLAS settings allow (skmlp
+    uses as many, never more); sparse input keeps the serial pass, since
+    SciPy's sparse products hold the GIL.
+    """
+    threads = min(int(threads), available_cores())
+    weights = sum(a * b for a, b in itertools.pairwise(layer_units))
+    hidden = layer_units[1:-1]
+    if (
+        threads < 2
+        or sparse
+        or not hidden
+        or 6 * batch_size * weights < MIN_TEAM_FLOPS
+        or min(hidden) < MIN_PART_UNITS * threads
+    ):
+        return SERIAL
+    return Team(threads)
+
+
+def _part(state, size, part):
+    """The state of one part: parameter-sized arrays sliced, the rest shared."""
     if not isinstance(state, tuple):
         return state
     fields = [
@@ -41,36 +199,33 @@ def _half(state, size, part):
     return type(state)(*fields) if hasattr(state, "_fields") else tuple(fields)
 
 
-def _merge(state, half_state, size):
-    """The whole state again, taking the non-array fields from a half."""
+def _merge(state, part_state, size):
+    """The whole state again, taking the non-array fields from a part."""
     if not isinstance(state, tuple):
-        return half_state
+        return part_state
     fields = [
         whole if isinstance(whole, np.ndarray) and whole.shape == (size,) else part
-        for whole, part in zip(state, half_state)
+        for whole, part in zip(state, part_state)
     ]
     return type(state)(*fields) if hasattr(state, "_fields") else tuple(fields)
 
 
-def can_split(optimizer, size):
-    """Whether an optimizer step over ``size`` weights is worth two threads."""
-    return size >= MIN_SPLIT_SIZE and getattr(optimizer, "elementwise", False)
+def can_split(optimizer, team):
+    """Whether an optimizer step can be split over ``team``'s threads."""
+    return team.size > 1 and getattr(optimizer, "elementwise", False)
 
 
-def split_step(optimizer, params, grads, state, learning_rate):
-    """``optimizer.step`` with each half of the vectors on its own thread."""
+def split_step(optimizer, params, grads, state, learning_rate, team):
+    """``optimizer.step`` with each part of the vectors on its own thread."""
     size = params.shape[0]
-    middle = size // 2
-    low, high = slice(0, middle), slice(middle, size)
-    future = _executor().submit(
-        optimizer.step,
-        params[high],
-        grads[high],
-        _half(state, size, high),
-        learning_rate,
-    )
-    low_state = optimizer.step(
-        params[low], grads[low], _half(state, size, low), learning_rate
-    )
-    future.result()
-    return _merge(state, low_state, size)
+    parts = team.vector_parts(size)
+    results = [None] * team.size
+
+    def step(p):
+        part = parts[p]
+        results[p] = optimizer.step(
+            params[part], grads[part], _part(state, size, part), learning_rate
+        )
+
+    team.run(step)
+    return _merge(state, results[0], size)

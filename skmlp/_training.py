@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from skmlp._network import Workspace, loss_and_grad
-from skmlp._parallel import can_split, split_step
+from skmlp._parallel import blas_limited, blas_threads, can_split, split_step, team_for
 from skmlp.penalties import Penalty, soft_threshold
 from skmlp.schedules import Schedule
 
@@ -207,9 +207,9 @@ def run_epoch(theta, grad, objective, data, order, batches, workspace, run):
         )
         accumulated += loss * (stop - start)
         counted += stop - start
-        run.step(theta, grad)
+        run.step(theta, grad, workspace.team)
         if l1:
-            run.proximal_l1(theta[:n_coef], l1 / _weight_sum(X, sw))
+            run.proximal_l1(theta, n_coef, l1 / _weight_sum(X, sw))
     return accumulated / counted
 
 
@@ -231,30 +231,33 @@ class OptimizerRun:
             if isinstance(a, np.ndarray)
         )
 
-    def step(self, theta, grad):
+    def step(self, theta, grad, team):
         rate = self.schedule.current
-        if can_split(self.optimizer, theta.size):
-            self.state = split_step(self.optimizer, theta, grad, self.state, rate)
+        if can_split(self.optimizer, team):
+            self.state = split_step(self.optimizer, theta, grad, self.state, rate, team)
         else:
             self.state = self.optimizer.step(theta, grad, self.state, rate)
 
-    def proximal_l1(self, weights, strength):
-        """Soft-threshold ``weights`` by the step just taken times ``strength``.
+    def proximal_l1(self, theta, n_coef, strength):
+        """Soft-threshold the weights, ``theta[:n_coef]``, by the step just
+        taken times ``strength``.
 
         The step is the optimizer's per-weight step size when it reports one
         (``step_sizes``), else its learning rate: the proximal-gradient
         update for the L1 part of the objective.
         """
+        if self._prox_scratch is None or self._prox_scratch[0].shape != theta.shape:
+            self._prox_scratch = (np.empty_like(theta), np.empty_like(theta))
+        sizes, scratch = self._prox_scratch
         step_sizes = getattr(self.optimizer, "step_sizes", None)
         rate = self.schedule.current
         if step_sizes is None:
             threshold = rate * strength
         else:
-            threshold = step_sizes(self.state, rate)[: weights.size]
+            threshold = step_sizes(self.state, rate, sizes)[:n_coef]
             threshold *= strength
-        if self._prox_scratch is None or self._prox_scratch.shape != weights.shape:
-            self._prox_scratch = np.empty_like(weights)
-        soft_threshold(weights, threshold, out=weights, scratch=self._prox_scratch)
+        weights = theta[:n_coef]
+        soft_threshold(weights, threshold, out=weights, scratch=scratch[:n_coef])
 
 
 def _diverged(loss, theta):
@@ -295,56 +298,60 @@ def fit_stochastic(
     full_batch = getattr(run.optimizer, "full_batch", False)
     batch_size = n if full_batch else config.batch_size
     shuffle = config.shuffle and not full_batch
-    workspace = Workspace(objective.layout, batch_size, theta.dtype)
+    team = team_for(
+        objective.layout.layer_units, batch_size, blas_threads(), sp.issparse(data.X)
+    )
+    workspace = Workspace(objective.layout, batch_size, theta.dtype, team)
     batches = _Batches(data, batch_size) if shuffle else None
     grad = np.empty_like(theta)
     # The weights that start an epoch are only evaluated during it, so the
     # last weights known to give a finite loss start the last finite epoch.
     last_finite, epoch_start = theta.copy(), np.empty_like(theta)
     sample_idx = np.arange(n)
-    progress.n_iter = 0
-    for _ in range(config.max_iter):
-        if shuffle:
-            permutation = np.arange(n)
-            rng.shuffle(permutation)
-            sample_idx = sample_idx[permutation]
-        np.copyto(epoch_start, theta)
-        loss = run_epoch(
-            theta,
-            grad,
-            objective,
-            data,
-            sample_idx if shuffle else None,
-            batches,
-            workspace,
-            run,
-        )
-        if _diverged(loss, theta):
-            # The diverged epoch is undone, so it is not counted either.
-            np.copyto(theta, last_finite)
-            _warn_diverged("training loss")
-            break
-        progress.n_iter += 1
-        last_finite, epoch_start = epoch_start, last_finite
-        progress.loss = loss
-        progress.t += n
-        progress.loss_curve.append(loss)
-        if config.verbose:
-            print("Iteration %d, loss = %.8f" % (progress.n_iter, loss))
-        progress.record(theta, config.tol, validation_score, config.verbose)
-        run.schedule.epoch_end(progress.t)
-        if progress.no_improvement_count > config.n_iter_no_change:
-            if _plateau_stops(run.schedule, progress, config, validation_score):
-                break
-            progress.no_improvement_count = 0
-        if incremental:
-            break
-        if progress.n_iter == config.max_iter:
-            warnings.warn(
-                "Stochastic Optimizer: Maximum iterations (%d) reached and the "
-                "optimization hasn't converged yet." % config.max_iter,
-                ConvergenceWarning,
+    with blas_limited(team):
+        progress.n_iter = 0
+        for _ in range(config.max_iter):
+            if shuffle:
+                permutation = np.arange(n)
+                rng.shuffle(permutation)
+                sample_idx = sample_idx[permutation]
+            np.copyto(epoch_start, theta)
+            loss = run_epoch(
+                theta,
+                grad,
+                objective,
+                data,
+                sample_idx if shuffle else None,
+                batches,
+                workspace,
+                run,
             )
+            if _diverged(loss, theta):
+                # The diverged epoch is undone, so it is not counted either.
+                np.copyto(theta, last_finite)
+                _warn_diverged("training loss")
+                break
+            progress.n_iter += 1
+            last_finite, epoch_start = epoch_start, last_finite
+            progress.loss = loss
+            progress.t += n
+            progress.loss_curve.append(loss)
+            if config.verbose:
+                print("Iteration %d, loss = %.8f" % (progress.n_iter, loss))
+            progress.record(theta, config.tol, validation_score, config.verbose)
+            run.schedule.epoch_end(progress.t)
+            if progress.no_improvement_count > config.n_iter_no_change:
+                if _plateau_stops(run.schedule, progress, config, validation_score):
+                    break
+                progress.no_improvement_count = 0
+            if incremental:
+                break
+            if progress.n_iter == config.max_iter:
+                warnings.warn(
+                    "Stochastic Optimizer: Maximum iterations (%d) reached and the "
+                    "optimization hasn't converged yet." % config.max_iter,
+                    ConvergenceWarning,
+                )
     if validation_score is not None and progress.best_theta is not None:
         np.copyto(theta, progress.best_theta)
 

@@ -13,17 +13,19 @@ The protocol, which a user's own optimizer follows too::
 
 ``step`` updates ``params`` in place and returns the new state; ``grads`` is the
 minibatch gradient of the objective's smooth part (data loss and L2 penalty).
-An optimizer may also define ``step_sizes(state, learning_rate)``, the
-per-weight step it just took (for SGD's momentum, the step it settles to; an
-array like ``params``, which the caller may overwrite); the L1 penalty's
+An optimizer may also define ``step_sizes(state, learning_rate, out)``, which
+writes into ``out`` (an array like ``params``) and returns the per-weight step
+it just took (for SGD's momentum, the step it settles to); the L1 penalty's
 proximal step scales with it, and with the learning rate for optimizers that
 do not define it.  ``learning_rate``
 is the current step size chosen by the learning-rate schedule (for a constant
 schedule, the object's ``learning_rate``).  An optimizer whose class attribute
 ``full_batch`` is true gets the gradient over the whole training set each step.
 
-Every step works in place on whole parameter vectors, so no parameter-sized
-array is allocated per step; float32 parameters keep float32 state.
+Every step works in place, so no parameter-sized array is allocated per
+step; float32 parameters keep float32 state.  The built-in rules run over the
+vector a cache-sized piece at a time, with two pieces of scratch space per
+thread: their state holds nothing but what the rule needs to remember.
 
 Examples
 --------
@@ -40,11 +42,13 @@ array([ 0.9, -1.9])
 from __future__ import annotations
 
 import math
+import threading
 from typing import ClassVar, NamedTuple
 
 import numpy as np
 
 from skmlp._hyperparams import HyperparametersMixin
+from skmlp._parallel import CHUNK, _part
 
 __all__ = [
     "GD",
@@ -89,6 +93,18 @@ def _adaptive_step_sizes(accumulator, learning_rate, epsilon, out):
     return out
 
 
+_local = threading.local()
+
+
+def _scratch(dtype, size):
+    """Two scratch arrays of ``size`` (at most CHUNK) elements, per thread."""
+    buffers = _local.__dict__.setdefault("buffers", {})
+    pair = buffers.get(dtype)
+    if pair is None:
+        pair = buffers[dtype] = (np.empty(CHUNK, dtype), np.empty(CHUNK, dtype))
+    return pair[0][:size], pair[1][:size]
+
+
 class Optimizer(HyperparametersMixin):
     """Base class of the optimizers: hyperparameters in, one update rule out.
 
@@ -128,15 +144,43 @@ class Optimizer(HyperparametersMixin):
 
 
 class SGDState(NamedTuple):
-    """State of :class:`SGD`: the velocity ``v`` and scratch space."""
+    """State of :class:`SGD`: the velocity ``v``."""
 
     v: np.ndarray
-    scratch: np.ndarray
-    scratch2: np.ndarray
 
 
 class _Elementwise(Optimizer):
+    """A rule applied weight by weight, run over the vector piece by piece.
+
+    Subclasses define ``_begin(state, learning_rate) -> (state, scalars)``,
+    the per-step scalar work, and ``_update(params, grads, state, scratch,
+    scalars)``, the rule on one piece (``state``'s arrays sliced alike,
+    ``scratch`` two arrays of the piece's size).  Pieces of :data:`CHUNK`
+    elements stay in cache across the dozen passes of a rule.
+    """
+
     elementwise = True
+
+    def _begin(self, state, learning_rate):
+        return state, learning_rate
+
+    def step(self, params, grads, state, learning_rate):
+        """Apply one step in place (see the class docstring for the rule)."""
+        state, scalars = self._begin(state, learning_rate)
+        size = params.shape[0]
+        if size <= CHUNK:
+            self._update(params, grads, state, _scratch(params.dtype, size), scalars)
+            return state
+        for start in range(0, size, CHUNK):
+            piece = slice(start, min(start + CHUNK, size))
+            self._update(
+                params[piece],
+                grads[piece],
+                _part(state, size, piece),
+                _scratch(params.dtype, piece.stop - start),
+                scalars,
+            )
+        return state
 
 
 class SGD(_Elementwise):
@@ -185,16 +229,16 @@ class SGD(_Elementwise):
 
     def init(self, params: np.ndarray) -> SGDState:
         """Allocate a zero velocity."""
-        return SGDState(*(np.zeros_like(params) for _ in range(3)))
+        return SGDState(np.zeros_like(params))
 
-    def step(self, params, grads, state, learning_rate):
-        """Apply one SGD step in place (see the class docstring)."""
-        v, lr_g, nesterov_update = state
+    def _update(self, params, grads, state, scratch, learning_rate):
+        (v,) = state
+        lr_g, nesterov_update = scratch
         mu = self.momentum
         np.multiply(grads, learning_rate, out=lr_g)
         if mu == 0:
             params -= lr_g
-            return state
+            return
         v *= mu
         v -= lr_g
         if self.nesterov:
@@ -203,9 +247,8 @@ class SGD(_Elementwise):
             params += nesterov_update
         else:
             params += v
-        return state
 
-    def step_sizes(self, state, learning_rate):
+    def step_sizes(self, state, learning_rate, out):
         """Per-weight step for the L1 proximal step: eta / (1 - mu).
 
         Once the velocity has built up, a steady gradient g moves the weights
@@ -216,8 +259,8 @@ class SGD(_Elementwise):
         no steady state and keeps eta.
         """
         mu = self.momentum
-        state.scratch.fill(learning_rate / (1 - mu) if mu < 1 else learning_rate)
-        return state.scratch
+        out.fill(learning_rate / (1 - mu) if mu < 1 else learning_rate)
+        return out
 
 
 class GD(SGD):
@@ -258,7 +301,6 @@ class MomentumState(NamedTuple):
     """State of :class:`Momentum`: the gradient average ``v``."""
 
     v: np.ndarray
-    scratch: np.ndarray
 
 
 class Momentum(_Elementwise):
@@ -297,21 +339,19 @@ class Momentum(_Elementwise):
 
     def init(self, params: np.ndarray) -> MomentumState:
         """Allocate a zero average."""
-        return MomentumState(np.zeros_like(params), np.zeros_like(params))
+        return MomentumState(np.zeros_like(params))
 
-    def step(self, params, grads, state, learning_rate):
-        """Apply one momentum step in place."""
-        _ema(state.v, grads, self.beta, state.scratch)
-        np.multiply(state.v, learning_rate, out=state.scratch)
-        params -= state.scratch
-        return state
+    def _update(self, params, grads, state, scratch, learning_rate):
+        s = scratch[0]
+        _ema(state.v, grads, self.beta, s)
+        np.multiply(state.v, learning_rate, out=s)
+        params -= s
 
 
 class AdaGradState(NamedTuple):
     """State of :class:`AdaGrad`: the sum of squared gradients ``G``."""
 
     G: np.ndarray
-    scratch: np.ndarray
 
 
 class AdaGrad(_Elementwise):
@@ -350,20 +390,17 @@ class AdaGrad(_Elementwise):
 
     def init(self, params: np.ndarray) -> AdaGradState:
         """Allocate a zero accumulator."""
-        return AdaGradState(np.zeros_like(params), np.zeros_like(params))
+        return AdaGradState(np.zeros_like(params))
 
-    def step(self, params, grads, state, learning_rate):
-        """Apply one AdaGrad step in place."""
-        np.multiply(grads, grads, out=state.scratch)
-        np.add(state.G, state.scratch, out=state.G)
-        _adaptive_step(
-            params, grads, state.G, learning_rate, self.epsilon, state.scratch
-        )
-        return state
+    def _update(self, params, grads, state, scratch, learning_rate):
+        s = scratch[0]
+        np.multiply(grads, grads, out=s)
+        np.add(state.G, s, out=state.G)
+        _adaptive_step(params, grads, state.G, learning_rate, self.epsilon, s)
 
-    def step_sizes(self, state, learning_rate):
+    def step_sizes(self, state, learning_rate, out):
         """Per-weight step of the last update: eta / sqrt(G + eps)."""
-        return _adaptive_step_sizes(state.G, learning_rate, self.epsilon, state.scratch)
+        return _adaptive_step_sizes(state.G, learning_rate, self.epsilon, out)
 
 
 class RMSprop(_Elementwise):
@@ -408,20 +445,17 @@ class RMSprop(_Elementwise):
 
     def init(self, params: np.ndarray) -> AdaGradState:
         """Allocate a zero average."""
-        return AdaGradState(np.zeros_like(params), np.zeros_like(params))
+        return AdaGradState(np.zeros_like(params))
 
-    def step(self, params, grads, state, learning_rate):
-        """Apply one RMSprop step in place."""
-        np.multiply(grads, grads, out=state.scratch)
-        _ema(state.G, state.scratch, self.rho, state.scratch)
-        _adaptive_step(
-            params, grads, state.G, learning_rate, self.epsilon, state.scratch
-        )
-        return state
+    def _update(self, params, grads, state, scratch, learning_rate):
+        s = scratch[0]
+        np.multiply(grads, grads, out=s)
+        _ema(state.G, s, self.rho, s)
+        _adaptive_step(params, grads, state.G, learning_rate, self.epsilon, s)
 
-    def step_sizes(self, state, learning_rate):
+    def step_sizes(self, state, learning_rate, out):
         """Per-weight step of the last update: eta / sqrt(G + eps)."""
-        return _adaptive_step_sizes(state.G, learning_rate, self.epsilon, state.scratch)
+        return _adaptive_step_sizes(state.G, learning_rate, self.epsilon, out)
 
 
 class AdamState(NamedTuple):
@@ -430,8 +464,6 @@ class AdamState(NamedTuple):
     t: int
     m: np.ndarray
     v: np.ndarray
-    scratch: np.ndarray
-    scratch2: np.ndarray
 
 
 class Adam(_Elementwise):
@@ -486,26 +518,27 @@ class Adam(_Elementwise):
 
     def init(self, params: np.ndarray) -> AdamState:
         """Allocate zero moments and ``t = 0``."""
-        return AdamState(0, *(np.zeros_like(params) for _ in range(4)))
+        return AdamState(0, np.zeros_like(params), np.zeros_like(params))
 
-    def step(self, params, grads, state, learning_rate):
-        """Apply one Adam step in place."""
-        t, m, v, s, update = state
-        t += 1
+    def _begin(self, state, learning_rate):
+        t = state.t + 1
+        return state._replace(t=t), (self._eta_t(learning_rate, t), learning_rate)
+
+    def _update(self, params, grads, state, scratch, scalars):
+        _, m, v = state
+        s, update = scratch
         _ema(m, grads, self.beta_1, s)
         np.multiply(grads, grads, out=update)
         _ema(v, update, self.beta_2, s)
-        eta_t = self._eta_t(learning_rate, t)
         np.sqrt(v, out=s)
         s += self.epsilon
-        np.multiply(m, -eta_t, out=update)
+        np.multiply(m, -scalars[0], out=update)
         update /= s
         params += update
-        return AdamState(t, m, v, s, update)
 
-    def step_sizes(self, state, learning_rate):
+    def step_sizes(self, state, learning_rate, out):
         """Per-weight step of the last update: eta_t / (sqrt(v) + eps)."""
-        t, _, v, _, out = state
+        t, _, v = state
         np.sqrt(v, out=out)
         out += self.epsilon
         np.divide(self._eta_t(learning_rate, t), out, out=out)
@@ -561,8 +594,6 @@ class AdamW(Adam):
         super().__init__(learning_rate, beta_1, beta_2, epsilon)
         self.weight_decay = weight_decay
 
-    def step(self, params, grads, state, learning_rate):
-        """Apply one Adam step, then the decoupled decay, in place."""
-        state = super().step(params, grads, state, learning_rate)
-        params *= 1 - learning_rate * self.weight_decay
-        return state
+    def _update(self, params, grads, state, scratch, scalars):
+        super()._update(params, grads, state, scratch, scalars)
+        params *= 1 - scalars[1] * self.weight_decay

@@ -261,23 +261,37 @@ def test_hyperparameter_holder(name):
         optimizer.set_params(nope=1)
 
 
+@pytest.mark.parametrize("threads", [2, 3])
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_two_thread_step_is_bit_identical(name):
-    """Built-in rules are elementwise, so splitting a step over threads is exact."""
-    from skmlp._parallel import MIN_SPLIT_SIZE, can_split, split_step
+def test_threaded_step_is_bit_identical(name, threads):
+    """Built-in rules are elementwise, so splitting a step over threads, and
+    each thread's part into cache-sized pieces, is exact."""
+    from skmlp._parallel import CHUNK, Team, _merge, _part, can_split, split_step
 
     _, cls, _ = CASES[name]
     optimizer = cls(learning_rate=0.01)
     rng = np.random.default_rng(0)
-    size = MIN_SPLIT_SIZE + 1001
-    assert can_split(optimizer, size)
+    size = 3 * CHUNK + 1001
+    team = Team(threads)
+    assert can_split(optimizer, team)
     whole = rng.standard_normal(size)
     halves = whole.copy()
+    pieces = whole.copy()
     state_whole, state_halves = optimizer.init(whole), optimizer.init(halves)
+    state_pieces = optimizer.init(pieces)
     for _ in range(3):
         g = rng.standard_normal(size)
         state_whole = optimizer.step(whole, g, state_whole, 0.01)
-        state_halves = split_step(optimizer, halves, g, state_halves, 0.01)
+        state_halves = split_step(optimizer, halves, g, state_halves, 0.01, team)
+        # Small pieces, none of them as long as CHUNK: each in one go.
+        for start in range(0, size, 999):
+            part = slice(start, min(start + 999, size))
+            part_state = optimizer.step(
+                pieces[part], g[part], _part(state_pieces, size, part), 0.01
+            )
+        state_pieces = _merge(state_pieces, part_state, size)
     np.testing.assert_array_equal(whole, halves)
-    for a, b in zip(state_whole, state_halves):
+    np.testing.assert_array_equal(whole, pieces)
+    for a, b, c in zip(state_whole, state_halves, state_pieces):
         np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)

@@ -20,6 +20,7 @@ from threadpoolctl import threadpool_limits
 
 from skmlp import MLPClassifier, MLPRegressor
 from skmlp._network import Layout, Workspace, loss_and_grad
+from skmlp._parallel import SERIAL
 from skmlp._solvers import SOLVER_NAMES, STRING_SOLVERS
 from skmlp._training import OptimizerRun, ScheduleRun
 from skmlp.optimizers import SGD
@@ -384,8 +385,8 @@ def test_every_optimizer_comes_to_rest_at_the_l1_minimum(solver):
     w = np.ones_like(c)
     run = OptimizerRun(optimizer, w, ScheduleRun(Constant(rate)))
     for _ in range(3000):
-        run.step(w, h * (w - c))
-        run.proximal_l1(w, lam)
+        run.step(w, h * (w - c), SERIAL)
+        run.proximal_l1(w, w.size, lam)
     np.testing.assert_allclose(w, minimum, rtol=0, atol=1e-9)
     np.testing.assert_array_equal(w == 0, minimum == 0)
     assert 0 < np.mean(minimum == 0) < 1
@@ -399,7 +400,9 @@ def test_sgd_step_size_is_its_steady_state_step(momentum, nesterov, expected):
     """``eta / (1 - mu)``; ``mu = 1`` has no steady state and keeps ``eta``."""
     optimizer = SGD(learning_rate=0.1, momentum=momentum, nesterov=nesterov)
     w = np.ones(4, dtype=np.float32)
-    sizes = optimizer.step_sizes(optimizer.init(w), 0.1)
+    out = np.empty_like(w)
+    sizes = optimizer.step_sizes(optimizer.init(w), 0.1, out)
+    assert sizes is out
     assert sizes.shape == w.shape and sizes.dtype == np.float32
     np.testing.assert_allclose(sizes, expected, rtol=1e-6)
 

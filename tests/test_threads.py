@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from sklearn.base import clone
 
 from skmlp import MLPClassifier, MLPRegressor
-from skmlp._parallel import MIN_SPLIT_SIZE
+from skmlp._parallel import available_cores, blas_threads, team_for
 from skmlp.optimizers import Adam, RMSprop
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -158,27 +158,28 @@ def test_clones_sharing_one_optimizer_fit_concurrently(method, data):
 
 
 def test_concurrent_fits_of_networks_split_over_threads(data):
-    # Over MIN_SPLIT_SIZE weights each optimizer step runs in two halves on
-    # two threads (one shared worker); concurrent fits must not mix them up.
+    # Networks this large split every layer and every optimizer step over a
+    # team of threads, with BLAS held at one thread meanwhile; concurrent fits
+    # must not mix their parts up, nor leave BLAS limited when they are done.
+    if available_cores() < 2 or blas_threads() < 2:
+        pytest.skip("needs two cores and two BLAS threads")
     X, _, y_reg = data
-    X, y_reg = X[:40], y_reg[:40]
-    width = int(np.sqrt(MIN_SPLIT_SIZE)) + 8
+    threads_before = blas_threads()
 
     def estimators():
         return [
             MLPRegressor(
                 solver=solver,
-                hidden_layer_sizes=(width, width),
+                hidden_layer_sizes=(256, 256),
                 max_iter=2,
-                batch_size=20,
+                batch_size=200,
                 random_state=i,
             )
             for i, solver in enumerate([Adam(learning_rate=1e-4), "sgd", "adagrad"])
         ]
 
-    ests = estimators()
-    fitted = ests[0].fit(X, y_reg)
-    assert sum(w.size for w in fitted.coefs_ + fitted.intercepts_) >= MIN_SPLIT_SIZE
+    assert team_for((X.shape[1], 256, 256, 1), 200, blas_threads()).size > 1
     serial = [_weights(est.fit(X, y_reg)) for est in estimators()]
     together = _run_together([lambda e=e: e.fit(X, y_reg) for e in estimators()])
     assert [_weights(est) for est in together] == serial
+    assert blas_threads() == threads_before
