@@ -72,40 +72,46 @@ def _exp_bounds(dtype):
     return np.log(info.tiny), np.log(info.max / 2)
 
 
-def _identity_grad(A: np.ndarray, delta: np.ndarray) -> None:
-    pass
+# Each derivative multiplies ``product`` (``delta`` itself when None) by f'
+# and writes the result into ``delta``.
 
 
-def _logistic_grad(A: np.ndarray, delta: np.ndarray) -> None:
-    delta *= A
+def _identity_grad(A, delta, product=None):
+    if product is not None:
+        np.copyto(delta, product)
+
+
+def _logistic_grad(A, delta, product=None):
+    np.multiply(delta if product is None else product, A, out=delta)
     np.subtract(1, A, out=A)
     delta *= A
 
 
-def _tanh_grad(A: np.ndarray, delta: np.ndarray) -> None:
+def _tanh_grad(A, delta, product=None):
     np.multiply(A, A, out=A)
     np.subtract(1, A, out=A)
-    delta *= A
+    np.multiply(delta if product is None else product, A, out=delta)
 
 
-def _relu_grad(A: np.ndarray, delta: np.ndarray) -> None:
+def _relu_grad(A, delta, product=None):
     # A 0/1 mask and a multiply is many times faster than boolean-mask
     # assignment (``delta[A == 0] = 0``) and gives the same numbers.
     np.greater(A, 0, out=A)
-    delta *= A
+    np.multiply(delta if product is None else product, A, out=delta)
 
 
 class Activation(NamedTuple):
     """An activation: in-place forward map and in-place derivative.
 
-    ``forward(Z)`` overwrites ``Z`` with ``f(Z)``; ``backward(A, delta)``
-    multiplies ``delta`` by ``f'`` written in terms of ``A = f(Z)``, and
-    overwrites ``A`` on the way: the backward pass needs each layer's output
-    only up to that point, so no scratch buffer is needed.
+    ``forward(Z)`` overwrites ``Z`` with ``f(Z)``; ``backward(A, delta,
+    product=None)`` sets ``delta`` to ``product`` (``delta`` itself by
+    default) times ``f'`` written in terms of ``A = f(Z)``, and overwrites
+    ``A`` on the way: the backward pass needs each layer's output only up to
+    that point, so no scratch buffer is needed.
     """
 
     forward: Callable[..., None]
-    backward: Callable[[np.ndarray, np.ndarray], None] | None
+    backward: Callable[..., None] | None
 
 
 #: Hidden-layer activations, the values the ``activation`` parameter accepts.

@@ -194,7 +194,18 @@ class Workspace:
             for _ in range(team.size)
         ]
         self.partial = np.zeros(team.size)
+        width = max(
+            (p.stop - p.start for parts in self.parts[:-1] for p in parts if p),
+            default=0,
+        )
+        self._products = [
+            np.empty(batch_size * width, dtype=dtype) for _ in range(team.size)
+        ]
         self._rows = {}
+
+    def product(self, part, shape):
+        """A contiguous ``shape`` buffer for ``part``'s backward product."""
+        return self._products[part][: shape[0] * shape[1]].reshape(shape)
 
     def rows(self, n):
         """Buffers for a batch of ``n`` rows: ``(activations, deltas,
@@ -224,6 +235,8 @@ def loss_and_grad(
     loss,
     penalty,
     l1_subgradient=True,
+    finish=True,
+    weights_sq=None,
 ):
     """Objective value on ``(X, Y)`` and its gradient written into ``grad``.
 
@@ -232,6 +245,12 @@ def loss_and_grad(
     a :class:`skmlp.penalties.Penalty`.  The value always includes the L1 term;
     the gradient includes its subgradient :math:`\\lambda_1 \\operatorname{sign}(W)`
     only with ``l1_subgradient`` (training applies L1 by its proximal step).
+
+    With ``finish=False`` the gradient is left *raw*: the data term summed
+    over rows, before the penalty's gradient is added and before the division
+    by the weight sum, which :func:`finish_gradient` does later a piece at a
+    time.  ``weights_sq``, when known, is :math:`\\lVert W \rVert_2^2` (it
+    saves a pass over the weights).
 
     The hidden layers and the weight passes run on ``workspace.team``'s
     threads, each on its own columns; the output layer and the loss, which
@@ -247,14 +266,16 @@ def loss_and_grad(
     act = HIDDEN_ACTIVATIONS[hidden]
     last = len(coefs) - 1
     weights = theta[: layout.n_coef]
-    weight_sum = n if sample_weight is None else np.add.reduce(sample_weight)
+    weight_sum = total_weight(X, sample_weight)
 
     def forward_part(p, i):
         A = X if i == 0 else activations[i - 1]
-        _forward_layer(
-            A, coefs[i], intercepts[i], activations[i], act.forward, parts[i][p]
-        )
-        if i == 0:
+        cols = parts[i][p]
+        if cols is not False:
+            _forward_layer(
+                A, coefs[i], intercepts[i], activations[i], act.forward, cols
+            )
+        if i == 0 and weights_sq is None:
             # The penalty's value rides along with the first layer, a piece
             # of the weights per part.
             piece = weights[workspace.weight_parts[p]]
@@ -263,7 +284,12 @@ def loss_and_grad(
     partial = workspace.partial
     for i in range(last):
         team.run(forward_part, i)
-    if last == 0:
+    if weights_sq is not None:
+        partial.fill(0.0)
+        partial[0] = (0.5 * penalty.l2) * weights_sq + _penalty_value(
+            weights, penalty._replace(l2=0.0), workspace.pieces[0]
+        )
+    elif last == 0:
         partial.fill(0.0)
         partial[0] = _penalty_value(weights, penalty, workspace.pieces[0])
     out = activations[last]
@@ -285,11 +311,20 @@ def loss_and_grad(
 
     def backward_part(p, i):
         cols = parts[i][p]
+        if cols is False:
+            return
         delta = _columns(deltas[i], cols)
         if i < last:
             # This part's columns of delta, then f' from the layer's output.
-            np.matmul(deltas[i + 1], _entries(coefs[i + 1], cols).T, out=delta)
-            act.backward(_columns(activations[i], cols), delta)
+            # A part's product goes through a contiguous buffer: NumPy runs
+            # this product into a column slice without releasing the GIL.
+            product = delta if cols is None else workspace.product(p, delta.shape)
+            np.matmul(deltas[i + 1], _entries(coefs[i + 1], cols).T, out=product)
+            act.backward(
+                _columns(activations[i], cols),
+                delta,
+                None if product is delta else product,
+            )
         A = X if i == 0 else activations[i - 1]
         grad_W = _columns(grad_coefs[i], cols)
         grad_b = _entries(grad_intercepts[i], cols)
@@ -298,6 +333,8 @@ def loss_and_grad(
         # bits (a ones-vector product is faster but rounds differently, which
         # float32 L-BFGS amplifies), without np.sum's Python wrapper.
         np.add.reduce(delta, axis=0, out=grad_b)
+        if not finish:
+            return
         _add_penalty_gradient(
             _columns(coefs[i], cols),
             grad_W,
@@ -311,6 +348,25 @@ def loss_and_grad(
     for i in range(last, -1, -1):
         team.run(backward_part, i)
     return value
+
+
+def total_weight(X, sample_weight):
+    """The minibatch's normalizer: its row count, or its sum of weights."""
+    return X.shape[0] if sample_weight is None else np.add.reduce(sample_weight)
+
+
+def finish_gradient(weights, weight_grad, bias_grad, l2, weight_sum, scratch):
+    """Raw gradient pieces to the objective's: add ``l2 W``, divide by the
+    weight sum (the operations, in order, of the ``finish=True`` pass).
+
+    ``weights``/``weight_grad`` and ``bias_grad`` are matching pieces of the
+    flat vectors (either may be empty); ``scratch`` is like ``weights``.
+    """
+    if l2 and weights.size:
+        np.multiply(weights, l2, out=scratch)
+        weight_grad += scratch
+    weight_grad /= weight_sum
+    bias_grad /= weight_sum
 
 
 def _row_blocks(a, piece):

@@ -31,15 +31,18 @@ import numpy as np
 #: Elements per piece when a pass over a long vector goes a piece at a time:
 #: a piece of each array involved fits in the L2 cache, and scratch space
 #: stays small.
-CHUNK = 1 << 15
+CHUNK = 1 << 16
 
 #: Floating-point operations of one forward-backward pass (6 x rows x weights)
 #: from which the layers are split over threads.
 MIN_TEAM_FLOPS = 50_000_000
 
+#: Columns a layer must have per part to be split at all.
+MIN_SPLIT_UNITS = 16
+
 #: Units a layer part should have at least, so its matrix products stay
 #: efficient.
-MIN_PART_UNITS = 64
+MIN_PART_UNITS = 256
 
 _pools = {}
 _pools_lock = threading.Lock()
@@ -82,14 +85,19 @@ class Team:
     def column_parts(self, units):
         """Split ``units`` columns into one contiguous slice per part.
 
-        Boundaries are multiples of 16 columns where possible, which keeps
-        the BLAS kernels on their full-width paths; a single part gets
-        ``None`` (the whole array, no slicing).
+        Boundaries are multiples of 16 columns, which keeps the BLAS kernels
+        on their full-width paths; a single part gets ``None`` (the whole
+        array, no slicing).
         """
         if self.size == 1:
             return [None]
+        if units < MIN_SPLIT_UNITS * self.size:
+            # Too narrow to split (a one-column part would even change the
+            # bits, NumPy turning it into a matrix-vector product): the first
+            # part does it all, the others skip it (``False``).
+            return [None] + [False] * (self.size - 1)
         step = -(-units // self.size)
-        step = -(-step // 16) * 16 if units >= 16 * self.size else step
+        step = -(-step // MIN_SPLIT_UNITS) * MIN_SPLIT_UNITS
         bounds = [min(units, p * step) for p in range(self.size + 1)]
         bounds[-1] = units
         return [slice(a, b) for a, b in itertools.pairwise(bounds)]

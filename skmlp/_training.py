@@ -17,8 +17,17 @@ import scipy.optimize
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from skmlp._network import Workspace, loss_and_grad
-from skmlp._parallel import blas_limited, blas_threads, can_split, split_step, team_for
+from skmlp._network import Workspace, finish_gradient, loss_and_grad, total_weight
+from skmlp._parallel import (
+    _merge,
+    _part,
+    blas_limited,
+    blas_threads,
+    can_split,
+    split_step,
+    team_for,
+)
+from skmlp.optimizers import _Elementwise
 from skmlp.penalties import Penalty, soft_threshold
 from skmlp.schedules import Schedule
 
@@ -178,8 +187,12 @@ def run_epoch(theta, grad, objective, data, order, batches, workspace, run):
     """
     n = data.X.shape[0]
     batch_size = workspace.batch_size
-    l1 = objective.penalty.l1
+    penalty = objective.penalty
     n_coef = objective.layout.n_coef
+    # The L1 proximal step moves the weights after the rule, so the norm a
+    # fused step reports would be stale: fuse only without L1.
+    fused = run.can_fuse() and not penalty.l1
+    weights_sq = None
     accumulated = 0.0
     counted = 0
     for start in range(0, n, batch_size):
@@ -202,14 +215,21 @@ def run_epoch(theta, grad, objective, data, order, batches, workspace, run):
             workspace,
             objective.hidden,
             objective.loss,
-            objective.penalty,
+            penalty,
             l1_subgradient=False,
+            finish=not fused,
+            weights_sq=weights_sq,
         )
         accumulated += loss * (stop - start)
         counted += stop - start
-        run.step(theta, grad, workspace.team)
-        if l1:
-            run.proximal_l1(theta, n_coef, l1 / _weight_sum(X, sw))
+        if fused:
+            weights_sq = run.fused_step(
+                theta, grad, workspace.team, n_coef, penalty.l2, total_weight(X, sw)
+            )
+        else:
+            run.step(theta, grad, workspace.team)
+            if penalty.l1:
+                run.proximal_l1(theta, n_coef, penalty.l1 / _weight_sum(X, sw))
     return accumulated / counted
 
 
@@ -237,6 +257,55 @@ class OptimizerRun:
             self.state = split_step(self.optimizer, theta, grad, self.state, rate, team)
         else:
             self.state = self.optimizer.step(theta, grad, self.state, rate)
+
+    def can_fuse(self):
+        """Whether the rule can run piece by piece with the gradient's last
+        touches (:meth:`fused_step`): the built-in elementwise rules."""
+        return isinstance(self.optimizer, _Elementwise)
+
+    def fused_step(self, theta, grad, team, n_coef, l2, weight_sum):
+        """One step from the *raw* gradient, a cache-sized piece at a time.
+
+        Each piece of ``grad`` is finished (``l2 W`` added, divided by
+        ``weight_sum``: :func:`skmlp._network.finish_gradient`), then the
+        rule updates that piece of ``theta``, then the squared norm of the new
+        weights is added up while they are in cache: it is the L2 term of the
+        next minibatch's loss.  The pieces are shared out over ``team``.
+        Returns that squared norm.
+        """
+        rate = self.schedule.current
+        size = theta.size
+        parts = team.vector_parts(size)
+        states = [None] * team.size
+        norms = [0.0] * team.size
+
+        def run_part(p):
+            part = parts[p]
+            total = 0.0
+
+            def visit(start, w, g, scratch, update):
+                nonlocal total
+                n_w = min(max(n_coef - part.start - start, 0), w.size)
+                finish_gradient(
+                    w[:n_w], g[:n_w], g[n_w:], l2, weight_sum, scratch[:n_w]
+                )
+                update()
+                if n_w:
+                    total += float(np.dot(w[:n_w], w[:n_w]))
+
+            whole = part.stop - part.start == size
+            states[p] = self.optimizer._step_pieces(
+                theta if whole else theta[part],
+                grad if whole else grad[part],
+                self.state if whole else _part(self.state, size, part),
+                rate,
+                visit,
+            )
+            norms[p] = total
+
+        team.run(run_part)
+        self.state = _merge(self.state, states[0], size)
+        return math.fsum(norms)
 
     def proximal_l1(self, theta, n_coef, strength):
         """Soft-threshold the weights, ``theta[:n_coef]``, by the step just

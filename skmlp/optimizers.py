@@ -166,20 +166,37 @@ class _Elementwise(Optimizer):
 
     def step(self, params, grads, state, learning_rate):
         """Apply one step in place (see the class docstring for the rule)."""
-        state, scalars = self._begin(state, learning_rate)
         size = params.shape[0]
         if size <= CHUNK:
+            state, scalars = self._begin(state, learning_rate)
             self._update(params, grads, state, _scratch(params.dtype, size), scalars)
             return state
+        return self._step_pieces(params, grads, state, learning_rate)
+
+    def _step_pieces(self, params, grads, state, learning_rate, visit=None):
+        """The step a piece at a time; ``visit(start, params, grads, scratch,
+        update)`` runs on each piece, given its offset and a way to apply the
+        rule to it, so the caller can work on the piece while it is in cache.
+        """
+        state, scalars = self._begin(state, learning_rate)
+        size = params.shape[0]
         for start in range(0, size, CHUNK):
             piece = slice(start, min(start + CHUNK, size))
-            self._update(
-                params[piece],
-                grads[piece],
-                _part(state, size, piece),
-                _scratch(params.dtype, piece.stop - start),
-                scalars,
+            p, g = params[piece], grads[piece]
+            scratch = _scratch(params.dtype, piece.stop - start)
+            part_state = (
+                state if piece.stop - start == size else _part(state, size, piece)
             )
+            if visit is None:
+                self._update(p, g, part_state, scratch, scalars)
+            else:
+                visit(
+                    start,
+                    p,
+                    g,
+                    scratch[0],
+                    lambda: self._update(p, g, part_state, scratch, scalars),  # noqa: B023
+                )
         return state
 
 

@@ -56,6 +56,7 @@ from threadpoolctl import threadpool_limits
 
 import skmlp._mlp as skmlp_mlp_module
 from skmlp import MLP, MLPClassifier, MLPRegressor
+from skmlp._parallel import available_cores, blas_threads, team_for
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -714,3 +715,35 @@ def test_warm_start_early_stopping_keeps_the_best_weights(task):
     for a, b in zip(weights(ours), best):
         np.testing.assert_array_equal(a, b)  # skmlp: the best weights
     assert rel_diff(weights(theirs), best) > 1e-3  # scikit-learn: the last ones
+
+
+# --------------------------------------------------- networks split over threads
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("solver", ["sgd-nesterov", "adam"])
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_threaded_pass_matches_sklearn(kind, solver, weighted):
+    """Networks large enough to be split column-wise over a team of threads
+    (with BLAS on one thread) still train to scikit-learn's float64 bits."""
+    if available_cores() < 2:
+        pytest.skip("needs two cores")
+    if kind == "classifier":
+        X, y = make_classification(
+            400, 20, n_informative=8, n_classes=3, random_state=0
+        )
+    else:
+        X, y = make_regression(400, 20, n_informative=8, noise=1.0, random_state=0)
+        y = (y - y.mean()) / y.std()
+    params = {
+        **SOLVERS[solver],
+        "hidden_layer_sizes": (512, 512),
+        "batch_size": 200,
+        "max_iter": 2,
+        "random_state": 0,
+    }
+    sw = sample_weights(len(y)) if weighted else None
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert team_for((20, 512, 512, 3), 200, blas_threads()).size == 2
+        ours, theirs = fit_both(kind, params, X, y, sample_weight=sw)
+    assert_same_fit(ours, theirs, X)
+    for a, b in zip(weights(ours), weights(theirs)):
+        np.testing.assert_array_equal(a, b)

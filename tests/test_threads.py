@@ -170,7 +170,7 @@ def test_concurrent_fits_of_networks_split_over_threads(data):
         return [
             MLPRegressor(
                 solver=solver,
-                hidden_layer_sizes=(256, 256),
+                hidden_layer_sizes=(512, 512),
                 max_iter=2,
                 batch_size=200,
                 random_state=i,
@@ -178,7 +178,7 @@ def test_concurrent_fits_of_networks_split_over_threads(data):
             for i, solver in enumerate([Adam(learning_rate=1e-4), "sgd", "adagrad"])
         ]
 
-    assert team_for((X.shape[1], 256, 256, 1), 200, blas_threads()).size > 1
+    assert team_for((X.shape[1], 512, 512, 1), 200, blas_threads()).size > 1
     serial = [_weights(est.fit(X, y_reg)) for est in estimators()]
     together = _run_together([lambda e=e: e.fit(X, y_reg) for e in estimators()])
     assert [_weights(est) for est in together] == serial
