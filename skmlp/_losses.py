@@ -59,7 +59,9 @@ def _poisson(y, p, sample_weight, buf, buf64, row64):
 
 
 def _clipped_log(x, eps, out):
-    np.clip(x, eps, 1 - eps, out=out)
+    # np.clip's two ufuncs without its Python wrapper (same values, NaN kept).
+    np.maximum(x, eps, out=out)
+    np.minimum(out, 1 - eps, out=out)
     return np.log(out, out=out)
 
 

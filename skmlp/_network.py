@@ -107,10 +107,12 @@ def init_params(layout, activation, rng, dtype):
 
 
 def _matmul(A, W, out):
-    if sp.issparse(A):
-        out[...] = A @ W
-    else:
+    # The exact-type test first: issparse's ABC check costs more than a
+    # small product.
+    if type(A) is np.ndarray or not sp.issparse(A):
         np.matmul(A, W, out=out)
+    else:
+        out[...] = A @ W
 
 
 def _columns(a, cols):
@@ -121,11 +123,10 @@ def _entries(a, cols):
     return a if cols is None else a[cols]
 
 
-def _forward_layer(A, W, b, Z, activation, cols=None, row=None):
-    """``Z[:, cols] = activation(A @ W[:, cols] + b[cols])``, in place."""
-    Z = _columns(Z, cols)
-    _matmul(A, _columns(W, cols), Z)
-    Z += _entries(b, cols)
+def _forward_layer(A, W, b, Z, activation, row=None):
+    """``Z = activation(A @ W + b)``, in place."""
+    _matmul(A, W, Z)
+    Z += b
     activation(Z, row)
 
 
@@ -202,6 +203,14 @@ class Workspace:
             np.empty(batch_size * width, dtype=dtype) for _ in range(team.size)
         ]
         self._rows = {}
+        self._plans = {}
+
+    def plan(self, layout, theta, grad, n):
+        """The cached :class:`_Plan` for a pass of ``n`` rows."""
+        plan = self._plans.get(n)
+        if plan is None or plan.theta is not theta or plan.grad is not grad:
+            plan = self._plans[n] = _Plan(layout, theta, grad, self, n)
+        return plan
 
     def product(self, part, shape):
         """A contiguous ``shape`` buffer for ``part``'s backward product."""
@@ -221,6 +230,101 @@ class Workspace:
                 ),
             )
         return self._rows[n]
+
+
+class _Plan:
+    """Every view one pass of ``n`` rows needs, per layer and per part.
+
+    Built once per (weights, gradient, row count) and cached on the
+    workspace, so a training step does no slicing and builds no closures.
+    A part's entry is ``None`` where it skips the layer.
+    """
+
+    def __init__(self, layout, theta, grad, workspace, n):
+        coefs, intercepts = layout.views(theta)
+        grad_coefs, grad_intercepts = layout.views(grad)
+        activations, deltas, *self.loss_buffers = workspace.rows(n)
+        self.theta, self.grad = theta, grad
+        self.last = last = len(coefs) - 1
+        self.coefs, self.intercepts = coefs, intercepts
+        self.activations, self.deltas = activations, deltas
+        self.weights = theta[: layout.n_coef]
+        self.weight_pieces = [self.weights[part] for part in workspace.weight_parts]
+        self.forward, self.backward = [], []
+        for i in range(last + 1):
+            fwd, bwd = [], []
+            for p, cols in enumerate(workspace.parts[i]):
+                if cols is False:
+                    fwd.append(None)
+                    bwd.append(None)
+                    continue
+                delta = _columns(deltas[i], cols)
+                fwd.append(
+                    (
+                        _columns(coefs[i], cols),
+                        _entries(intercepts[i], cols),
+                        _columns(activations[i], cols),
+                    )
+                )
+                hidden = None
+                if i < last:
+                    # This part's columns of the layer's delta come from the
+                    # next layer's delta; a part's product goes through a
+                    # contiguous buffer (NumPy runs it into a column slice
+                    # without releasing the GIL).
+                    product = (
+                        None if cols is None else workspace.product(p, delta.shape)
+                    )
+                    hidden = (
+                        product,
+                        _entries(coefs[i + 1], cols).T,
+                        _columns(activations[i], cols),
+                    )
+                bwd.append(
+                    (
+                        delta,
+                        hidden,
+                        _columns(grad_coefs[i], cols),
+                        _entries(grad_intercepts[i], cols),
+                        _columns(coefs[i], cols),
+                    )
+                )
+            self.forward.append(fwd)
+            self.backward.append(bwd)
+
+
+def _forward_part(p, plan, i, A, activation, penalty, weights_sq, pieces):
+    views = plan.forward[i][p]
+    if views is not None:
+        W, b, Z = views
+        _matmul(A, W, Z)
+        Z += b
+        activation(Z)
+    if i == 0 and weights_sq is None:
+        # The penalty's value rides along with the first layer, a piece of
+        # the weights per part.
+        plan.partial[p] = _penalty_value(plan.weight_pieces[p], penalty, pieces[p])
+
+
+def _backward_part(p, plan, i, A, backward, finish):
+    views = plan.backward[i][p]
+    if views is None:
+        return
+    delta, hidden, grad_W, grad_b, W = views
+    if hidden is not None:
+        product, W_next, A_out = hidden
+        np.matmul(plan.deltas[i + 1], W_next, out=delta if product is None else product)
+        backward(A_out, delta, product)
+    _matmul(A.T, delta, grad_W)
+    # The same reduction as scikit-learn's np.sum(axis=0), keeping its bits
+    # (a ones-vector product is faster but rounds differently, which float32
+    # L-BFGS amplifies), without np.sum's Python wrapper.
+    np.add.reduce(delta, axis=0, out=grad_b)
+    if finish is not None:
+        penalty, l1_subgradient, weight_sum, piece = finish
+        _add_penalty_gradient(W, grad_W, penalty, l1_subgradient, piece[p])
+        grad_W /= weight_sum
+        grad_b /= weight_sum
 
 
 def loss_and_grad(
@@ -249,7 +353,7 @@ def loss_and_grad(
     With ``finish=False`` the gradient is left *raw*: the data term summed
     over rows, before the penalty's gradient is added and before the division
     by the weight sum, which :func:`finish_gradient` does later a piece at a
-    time.  ``weights_sq``, when known, is :math:`\\lVert W \rVert_2^2` (it
+    time.  ``weights_sq``, when known, is :math:`\\lVert W \\rVert_2^2` (it
     saves a pass over the weights).
 
     The hidden layers and the weight passes run on ``workspace.team``'s
@@ -257,96 +361,42 @@ def loss_and_grad(
     need whole rows, run in the caller.  Each layer's outputs are overwritten
     by the backward pass.
     """
-    n = X.shape[0]
-    coefs, intercepts = layout.views(theta)
-    grad_coefs, grad_intercepts = layout.views(grad)
-    activations, deltas, out_scratch, row, loss_buf, loss_row = workspace.rows(n)
-    team, parts = workspace.team, workspace.parts
+    plan = workspace.plan(layout, theta, grad, X.shape[0])
+    team = workspace.team
     spec = LOSSES[loss]
     act = HIDDEN_ACTIVATIONS[hidden]
-    last = len(coefs) - 1
-    weights = theta[: layout.n_coef]
+    last = plan.last
+    activations = plan.activations
+    pieces = workspace.pieces
     weight_sum = total_weight(X, sample_weight)
 
-    def forward_part(p, i):
-        A = X if i == 0 else activations[i - 1]
-        cols = parts[i][p]
-        if cols is not False:
-            _forward_layer(
-                A, coefs[i], intercepts[i], activations[i], act.forward, cols
-            )
-        if i == 0 and weights_sq is None:
-            # The penalty's value rides along with the first layer, a piece
-            # of the weights per part.
-            piece = weights[workspace.weight_parts[p]]
-            partial[p] = _penalty_value(piece, penalty, workspace.pieces[p])
-
-    partial = workspace.partial
+    partial = plan.partial = workspace.partial
     for i in range(last):
-        team.run(forward_part, i)
-    if weights_sq is not None:
+        A = X if i == 0 else activations[i - 1]
+        team.run(_forward_part, plan, i, A, act.forward, penalty, weights_sq, pieces)
+    if weights_sq is not None or last == 0:
         partial.fill(0.0)
-        partial[0] = (0.5 * penalty.l2) * weights_sq + _penalty_value(
-            weights, penalty._replace(l2=0.0), workspace.pieces[0]
+        partial[0] = _penalty_value(
+            plan.weights, penalty, pieces[0], weights_sq=weights_sq
         )
-    elif last == 0:
-        partial.fill(0.0)
-        partial[0] = _penalty_value(weights, penalty, workspace.pieces[0])
-    out = activations[last]
-    _forward_layer(
-        X if last == 0 else activations[last - 1],
-        coefs[last],
-        intercepts[last],
-        out,
-        OUTPUT_ACTIVATIONS[spec.output_activation],
-        row=row,
-    )
+    W, b, out = plan.forward[last][0]
+    out_scratch, row, loss_buf, loss_row = plan.loss_buffers
+    _matmul(X if last == 0 else activations[last - 1], W, out)
+    out += b
+    OUTPUT_ACTIVATIONS[spec.output_activation](out, row)
     value = spec.value(Y, out, sample_weight, out_scratch, loss_buf, loss_row)
-    value += math.fsum(partial) / weight_sum
+    value += (partial[0] if team.size == 1 else math.fsum(partial)) / weight_sum
 
     # Canonical link: d loss / d z_out = y_pred - y for every loss we pair.
-    np.subtract(out, Y, out=deltas[last])
+    delta = plan.deltas[last]
+    np.subtract(out, Y, out=delta)
     if sample_weight is not None:
-        deltas[last] *= sample_weight.reshape(-1, 1)
+        delta *= sample_weight.reshape(-1, 1)
 
-    def backward_part(p, i):
-        cols = parts[i][p]
-        if cols is False:
-            return
-        delta = _columns(deltas[i], cols)
-        if i < last:
-            # This part's columns of delta, then f' from the layer's output.
-            # A part's product goes through a contiguous buffer: NumPy runs
-            # this product into a column slice without releasing the GIL.
-            product = delta if cols is None else workspace.product(p, delta.shape)
-            np.matmul(deltas[i + 1], _entries(coefs[i + 1], cols).T, out=product)
-            act.backward(
-                _columns(activations[i], cols),
-                delta,
-                None if product is delta else product,
-            )
-        A = X if i == 0 else activations[i - 1]
-        grad_W = _columns(grad_coefs[i], cols)
-        grad_b = _entries(grad_intercepts[i], cols)
-        _matmul(A.T, delta, grad_W)
-        # The same reduction as scikit-learn's np.sum(axis=0), keeping its
-        # bits (a ones-vector product is faster but rounds differently, which
-        # float32 L-BFGS amplifies), without np.sum's Python wrapper.
-        np.add.reduce(delta, axis=0, out=grad_b)
-        if not finish:
-            return
-        _add_penalty_gradient(
-            _columns(coefs[i], cols),
-            grad_W,
-            penalty,
-            l1_subgradient,
-            workspace.pieces[p],
-        )
-        grad_W /= weight_sum
-        grad_b /= weight_sum
-
+    finishing = (penalty, l1_subgradient, weight_sum, pieces) if finish else None
     for i in range(last, -1, -1):
-        team.run(backward_part, i)
+        A = X if i == 0 else activations[i - 1]
+        team.run(_backward_part, plan, i, A, act.backward, finishing)
     return value
 
 
@@ -391,10 +441,13 @@ def _row_blocks(a, piece):
     ]
 
 
-def _penalty_value(weights, penalty, piece):
+def _penalty_value(weights, penalty, piece, weights_sq=None):
+    """The penalty's value; ``weights_sq``, when known, saves the L2 pass."""
     total = 0.0
     if penalty.l2:
-        total += (0.5 * penalty.l2) * float(np.dot(weights, weights))
+        if weights_sq is None:
+            weights_sq = float(np.dot(weights, weights))
+        total += (0.5 * penalty.l2) * weights_sq
     if penalty.l1:
         l1 = 0.0
         for block, scratch in _row_blocks(weights, piece):

@@ -37,6 +37,10 @@ CHUNK = 1 << 16
 #: from which the layers are split over threads.
 MIN_TEAM_FLOPS = 50_000_000
 
+#: Floating-point operations of one pass below which BLAS is held at one
+#: thread (measured on 2 cores: digits' (100,) at batch 200 is 9M).
+MAX_ONE_THREAD_FLOPS = 12_000_000
+
 #: Columns a layer must have per part to be split at all.
 MIN_SPLIT_UNITS = 16
 
@@ -64,10 +68,17 @@ class Team:
     ----------
     size : int
         Number of parts (and threads); 1 runs everything in the caller.
+    one_blas_thread : bool, default=None
+        Whether BLAS is held at one thread while the team works (see
+        :func:`blas_limited`); by default, exactly when the team splits the
+        work itself.
     """
 
-    def __init__(self, size):
+    def __init__(self, size, one_blas_thread=None):
         self.size = int(size)
+        self.one_blas_thread = (
+            self.size > 1 if one_blas_thread is None else bool(one_blas_thread)
+        )
         self._pool = _executor(self.size - 1) if self.size > 1 else None
 
     def run(self, fn, *args):
@@ -108,14 +119,17 @@ class Team:
         return [slice(a, b) for a, b in itertools.pairwise(bounds)]
 
     def __getstate__(self):
-        return {"size": self.size}
+        return {"size": self.size, "one_blas_thread": self.one_blas_thread}
 
     def __setstate__(self, state):
-        self.__init__(state["size"])
+        self.__init__(state["size"], state["one_blas_thread"])
 
 
 #: Everything in the calling thread.
 SERIAL = Team(1)
+
+#: Everything in the calling thread, BLAS included.
+SERIAL_ONE_BLAS_THREAD = Team(1, one_blas_thread=True)
 
 
 _controller = None
@@ -145,12 +159,13 @@ def blas_limited(team):
     """Context: BLAS on one thread while ``team`` splits the work itself.
 
     Two levels of threads on the same cores would fight over them (OpenBLAS's
-    idle workers spin); nothing changes for a one-thread team.  The setting is
+    idle workers spin), and tiny products gain less from a second BLAS thread
+    than its hand-offs cost; nothing changes for other teams.  The setting is
     process-wide, so concurrent fits share it: the first one in sets it, the
     last one out restores what the user had.
     """
     global _limit_users, _limit_context
-    if team.size == 1:
+    if not team.one_blas_thread:
         yield
         return
     with _limit_lock:
@@ -184,12 +199,18 @@ def team_for(layer_units, batch_size, threads, sparse=False):
     """
     threads = min(int(threads), available_cores())
     weights = sum(a * b for a, b in itertools.pairwise(layer_units))
+    flops = 6 * batch_size * weights
     hidden = layer_units[1:-1]
+    if threads < 2:
+        return SERIAL
+    if flops < MAX_ONE_THREAD_FLOPS:
+        # Products this small gain less from a second BLAS thread than its
+        # hand-offs cost between the elementwise steps.
+        return SERIAL_ONE_BLAS_THREAD
     if (
-        threads < 2
-        or sparse
+        sparse
         or not hidden
-        or 6 * batch_size * weights < MIN_TEAM_FLOPS
+        or flops < MIN_TEAM_FLOPS
         or min(hidden) < MIN_PART_UNITS * threads
     ):
         return SERIAL
