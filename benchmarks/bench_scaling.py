@@ -4,11 +4,13 @@ skmlp's ``MLPClassifier`` in float32, hidden layers (256, 256), adam, batch
 200, on ``make_classification`` data (100 features, 50 informative, 10
 classes, ``random_state=0``) of 10_000, 100_000 and 1_000_000 samples: the
 prefixes of one 1M-sample set, generated once (400 MB in float32).  Every fit
-runs a fixed number of epochs (``tol=0`` and a huge ``n_iter_no_change``).  A
-size's figure is the median over repeats of ``fit time / epochs``; the fits
-of the different sizes are interleaved (round-robin) so that a drift in the
-machine's speed affects them alike, and the small size, whose epoch is short,
-gets more repeats.
+runs a fixed number of epochs (``tol=0`` and a huge ``n_iter_no_change``),
+enough for about ``--samples-per-fit`` samples (1M: 100 epochs at 10k, 1 at
+1M), so that what a fit costs once (validation, setup) weighs alike at every
+size and the figure is the cost of an epoch.  A size's figure is the median
+over repeats of ``fit time / epochs``; the fits of the different sizes are
+interleaved (round-robin) so that a drift in the machine's speed affects them
+alike.
 
 Per size the table gives seconds per epoch, microseconds per epoch and
 sample, and the latter normalized to the 100k figure (1.00: the same cost per
@@ -19,7 +21,7 @@ time over the smallest, across the sizes run, is at most 1.15.
 
 Usage::
 
-    python benchmarks/bench_scaling.py              # about a minute
+    python benchmarks/bench_scaling.py              # about two minutes
     python benchmarks/bench_scaling.py --quick      # 10k and 100k only
     python benchmarks/bench_scaling.py --out scaling.md
 
@@ -66,14 +68,19 @@ def parse_args(argv=None):
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--quick", action="store_true", help="10k and 100k samples only")
-    p.add_argument("--epochs", type=int, default=1, help="epochs per fit")
+    p.add_argument(
+        "--samples-per-fit",
+        type=int,
+        default=1_000_000,
+        help="epochs per fit: enough to train on about this many samples",
+    )
     p.add_argument(
         "--repeats", type=int, default=3, help="fits per size of 100k and more"
     )
     p.add_argument(
         "--small-repeats",
         type=int,
-        default=15,
+        default=3,
         help="fits per size below 100k samples",
     )
     p.add_argument(
@@ -110,12 +117,17 @@ def parse_args(argv=None):
     return args
 
 
-def make_params(args):
+def epochs_for(n, samples_per_fit):
+    """Epochs per fit at ``n`` samples: about ``samples_per_fit`` samples."""
+    return max(1, round(samples_per_fit / n))
+
+
+def make_params(args, epochs):
     return dict(
         hidden_layer_sizes=args.hidden,
         solver="adam",
         batch_size=200,
-        max_iter=args.epochs,
+        max_iter=epochs,
         tol=0.0,
         n_iter_no_change=10**9,
         shuffle=True,
@@ -134,7 +146,6 @@ def time_fit(params, X, y, epochs):
 
 def measure(args, X, y):
     """Round-robin fits over the sizes; per size the list of (s/epoch, load)."""
-    params = make_params(args)
     remaining = {
         n: args.small_repeats if n < SMALL else args.repeats for n in args.sizes
     }
@@ -144,7 +155,9 @@ def measure(args, X, y):
             if remaining[n] > 0:
                 if args.wait_idle > 0:
                     _machine.wait_for_idle(args.max_load, args.wait_idle)
-                fits[n].append(time_fit(params, X[:n], y[:n], args.epochs))
+                epochs = epochs_for(n, args.samples_per_fit)
+                params = make_params(args, epochs)
+                fits[n].append(time_fit(params, X[:n], y[:n], epochs))
                 remaining[n] -= 1
     return fits
 
@@ -223,9 +236,14 @@ def main(argv=None):
     if args.threads is not None:
         info.append(f"threads limited to {args.threads} with threadpoolctl")
     h = "x".join(str(u) for u in args.hidden)
+    per_size = ", ".join(
+        f"{epochs_for(n, args.samples_per_fit)} at {n:_}" for n in args.sizes
+    )
     setup = (
         f"skmlp MLPClassifier float32, hidden {h}, adam, batch 200, "
-        f"{args.epochs} epoch(s) per fit; make_classification(n x 100, 50 "
+        f"epochs per fit: about {args.samples_per_fit:_} samples' worth "
+        f"({per_size}); "
+        "make_classification(n x 100, 50 "
         "informative, 10 classes), prefixes of one set; median of "
         "round-robin fits"
     )
@@ -242,7 +260,7 @@ def main(argv=None):
     )
     with warnings.catch_warnings(), _machine.thread_limits(args.threads):
         warnings.simplefilter("ignore", ConvergenceWarning)
-        warm = dict(make_params(args), max_iter=1)
+        warm = make_params(args, epochs=1)
         MLPClassifier(**warm).fit(X[:1000], y[:1000])
         fits = measure(args, X, y)
     rows, ref = summarize(fits)

@@ -72,42 +72,41 @@ def _exp_bounds(dtype):
     return np.log(info.tiny), np.log(info.max / 2)
 
 
-# Each derivative multiplies ``product`` (``delta`` itself when None) by f'
-# and writes the result into ``delta``.
+# Each derivative overwrites the layer's output ``A`` with ``product`` times
+# f' (written in terms of A); ``product`` may be used as scratch.  The
+# products are rounded in scikit-learn's order (``delta * f'``).
 
 
-def _identity_grad(A, delta, product=None):
-    if product is not None:
-        np.copyto(delta, product)
+def _identity_grad(A, product):
+    np.copyto(A, product)
 
 
-def _logistic_grad(A, delta, product=None):
-    np.multiply(delta if product is None else product, A, out=delta)
+def _logistic_grad(A, product):
+    product *= A
     np.subtract(1, A, out=A)
-    delta *= A
+    A *= product
 
 
-def _tanh_grad(A, delta, product=None):
+def _tanh_grad(A, product):
     np.multiply(A, A, out=A)
     np.subtract(1, A, out=A)
-    np.multiply(delta if product is None else product, A, out=delta)
+    A *= product
 
 
-def _relu_grad(A, delta, product=None):
+def _relu_grad(A, product):
     # A 0/1 mask and a multiply is many times faster than boolean-mask
     # assignment (``delta[A == 0] = 0``) and gives the same numbers.
     np.greater(A, 0, out=A)
-    np.multiply(delta if product is None else product, A, out=delta)
+    A *= product
 
 
 class Activation(NamedTuple):
     """An activation: in-place forward map and in-place derivative.
 
-    ``forward(Z)`` overwrites ``Z`` with ``f(Z)``; ``backward(A, delta,
-    product=None)`` sets ``delta`` to ``product`` (``delta`` itself by
-    default) times ``f'`` written in terms of ``A = f(Z)``, and overwrites
-    ``A`` on the way: the backward pass needs each layer's output only up to
-    that point, so no scratch buffer is needed.
+    ``forward(Z)`` overwrites ``Z`` with ``f(Z)``; ``backward(A, product)``
+    overwrites ``A = f(Z)`` with ``product`` times ``f'`` written in terms of
+    ``A``: the backward pass needs each layer's output only up to that point,
+    so the layer's delta takes its place and needs no buffer of its own.
     """
 
     forward: Callable[..., None]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import warnings
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
@@ -33,6 +35,7 @@ from skmlp._docs import CLASSIFIER_DOC, REGRESSOR_DOC
 from skmlp._solvers import SOLVER_NAMES, resolve_optimizer
 from skmlp._training import (
     Data,
+    Diverged,
     Objective,
     OptimizerRun,
     Progress,
@@ -40,6 +43,7 @@ from skmlp._training import (
     StochasticConfig,
     fit_lbfgs,
     fit_stochastic,
+    warn_diverged,
 )
 from skmlp.optimizers import SGD
 from skmlp.penalties import penalty_from_params
@@ -112,6 +116,16 @@ class _BaseMLP(BaseEstimator):
             )
         layout = _network.Layout([X.shape[1], *hidden_sizes, Y.shape[1]])
         rng = check_random_state(self.random_state)
+        # A fresh stochastic fit that diverges regenerates its last finite
+        # weights by training again from the start (see _replay), so it keeps
+        # the generator's state instead of copies of the weights.
+        replayable = (
+            first_pass
+            and not incremental
+            and self._is_stochastic()
+            and not self.early_stopping
+        )
+        rng_state = rng.get_state() if replayable else None
         theta = self._start_params(layout, X.dtype, rng, first_pass)
         X = X.astype(theta.dtype, copy=False)
         if Y.dtype != bool:
@@ -131,7 +145,9 @@ class _BaseMLP(BaseEstimator):
         # so would a division by an epsilon that underflows to 0 in float32).
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if self._is_stochastic():
-                self._fit_stochastic(theta, objective, data, rng, incremental)
+                self._fit_stochastic(
+                    theta, objective, data, rng, incremental, rng_state
+                )
             else:
                 self._fit_full_batch(theta, objective, data)
         self._report_sparsity()
@@ -236,7 +252,7 @@ class _BaseMLP(BaseEstimator):
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
-    def _fit_stochastic(self, theta, objective, data, rng, incremental):
+    def _fit_stochastic(self, theta, objective, data, rng, incremental, rng_state):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         run = self._optimizer_run(theta, incremental)
@@ -263,9 +279,13 @@ class _BaseMLP(BaseEstimator):
                 rng,
                 validation_score,
                 incremental,
+                rewind=rng_state is None,
             )
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
+        except Diverged as stop:
+            self._replay(theta, objective, data, rng, rng_state, config, stop.epochs)
+            warn_diverged("training loss")
         self.n_iter_ = progress.n_iter
         self.t_ = progress.t
         self.loss_ = progress.loss
@@ -273,6 +293,34 @@ class _BaseMLP(BaseEstimator):
         self.best_loss_ = progress.best_loss
         self.validation_scores_ = progress.validation_scores
         self.best_validation_score_ = progress.best_validation_score
+
+    def _replay(self, theta, objective, data, rng, rng_state, config, epochs):
+        """Regenerate the weights that started the last finite epoch.
+
+        Training is deterministic given the generator's state, so drawing the
+        initial weights again and training one epoch fewer than the finite
+        ones reproduces them exactly (the weights a rewinding fit keeps two
+        copies for).  The run's bookkeeping (``n_iter_``, the loss curve)
+        stays that of the diverged run; the optimizer's state is the replay's.
+        """
+        rng.set_state(rng_state)
+        _network.init_params(
+            objective.layout, self.activation, rng, theta.dtype, out=theta
+        )
+        run = self._optimizer_run(theta, incremental=False)
+        replay = replace(config, max_iter=max(epochs - 1, 0), verbose=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fit_stochastic(
+                theta,
+                objective,
+                data,
+                run,
+                Progress(False),
+                replay,
+                rng,
+                rewind=False,
+            )
 
     def _validation_split(self, data, rng):
         X, Y, sw = data

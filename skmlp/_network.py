@@ -29,7 +29,7 @@ import scipy.sparse as sp
 
 from skmlp._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from skmlp._losses import LOSSES
-from skmlp._parallel import CHUNK, SERIAL
+from skmlp._parallel import CHUNK, SERIAL, thread_scratch
 
 
 class Layout:
@@ -89,15 +89,16 @@ def _bounds(sizes, start):
     return bounds
 
 
-def init_params(layout, activation, rng, dtype):
+def init_params(layout, activation, rng, dtype, out=None):
     """Glorot-uniform initial weights and biases, drawn as scikit-learn does.
 
     Each layer draws ``W`` then ``b`` from ``U(-r, r)`` with
     ``r = sqrt(6 / (fan_in + fan_out))`` (``sqrt(2 / ...)`` for logistic
-    hidden units), in float64, then casts to ``dtype``.
+    hidden units), in float64, then casts to ``dtype``; into ``out`` when
+    given.
     """
     factor = 2.0 if activation == "logistic" else 6.0
-    theta = np.empty(layout.size, dtype=dtype)
+    theta = np.empty(layout.size, dtype=dtype) if out is None else out
     coefs, intercepts = layout.views(theta)
     for (fan_in, fan_out), coef, intercept in zip(layout.shapes, coefs, intercepts):
         bound = np.sqrt(factor / (fan_in + fan_out))
@@ -159,9 +160,9 @@ class Workspace:
 
     Attributes
     ----------
-    activations, deltas : list of ndarray
+    activations : list of ndarray
         Per-layer ``(batch_size, units)`` buffers; a smaller batch uses the
-        leading rows.
+        leading rows.  The backward pass turns each into the layer's delta.
     out_scratch : ndarray
         Like the output layer, scratch for the loss.
     row : ndarray of shape (batch_size,)
@@ -170,15 +171,12 @@ class Workspace:
         float64 scratch for the loss, like the output layer and per row.
     team : Team
         The threads the pass is split over, and each layer's column parts.
-    pieces : list of ndarray
-        Per part, :data:`CHUNK` elements of scratch for passes over weights.
     """
 
     def __init__(self, layout, batch_size, dtype, team=SERIAL):
         units = layout.layer_units[1:]
         self.batch_size = batch_size
         self.activations = [np.empty((batch_size, u), dtype=dtype) for u in units]
-        self.deltas = [np.empty((batch_size, u), dtype=dtype) for u in units]
         self.out_scratch = np.empty((batch_size, units[-1]), dtype=dtype)
         self.row = np.empty(batch_size, dtype=dtype)
         self.loss = (
@@ -190,13 +188,14 @@ class Workspace:
         self.team = team
         self.parts = [team.column_parts(u) for u in units]
         self.weight_parts = team.vector_parts(layout.n_coef)
-        self.pieces = [
-            np.empty(min(CHUNK, max(layout.n_coef, 1)), dtype=dtype)
-            for _ in range(team.size)
-        ]
         self.partial = np.zeros(team.size)
         width = max(
-            (p.stop - p.start for parts in self.parts[:-1] for p in parts if p),
+            (
+                units[i] if p is None else p.stop - p.start
+                for i, parts in enumerate(self.parts[:-1])
+                for p in parts
+                if p is not False
+            ),
             default=0,
         )
         self._products = [
@@ -213,17 +212,18 @@ class Workspace:
         return plan
 
     def product(self, part, shape):
-        """A contiguous ``shape`` buffer for ``part``'s backward product."""
+        """A contiguous ``shape`` buffer for ``part``'s backward product (the
+        next layer's delta times its weights, before ``f'``)."""
         return self._products[part][: shape[0] * shape[1]].reshape(shape)
 
     def rows(self, n):
-        """Buffers for a batch of ``n`` rows: ``(activations, deltas,
-        out_scratch, row, loss, loss_row)``, views of the leading rows when
-        ``n`` is smaller.
+        """Buffers for a batch of ``n`` rows: ``(activations, out_scratch,
+        row, loss, loss_row)``, views of the leading rows when ``n`` is
+        smaller.
         """
         if n not in self._rows:
             self._rows[n] = (
-                *([a[:n] for a in bufs] for bufs in (self.activations, self.deltas)),
+                [a[:n] for a in self.activations],
                 *(
                     a[:n]
                     for a in (self.out_scratch, self.row, self.loss, self.loss_row)
@@ -243,11 +243,12 @@ class _Plan:
     def __init__(self, layout, theta, grad, workspace, n):
         coefs, intercepts = layout.views(theta)
         grad_coefs, grad_intercepts = layout.views(grad)
-        activations, deltas, *self.loss_buffers = workspace.rows(n)
+        activations, *self.loss_buffers = workspace.rows(n)
         self.theta, self.grad = theta, grad
         self.last = last = len(coefs) - 1
         self.coefs, self.intercepts = coefs, intercepts
-        self.activations, self.deltas = activations, deltas
+        # Each layer's delta overwrites its output (see _activations).
+        self.activations = self.deltas = activations
         self.weights = theta[: layout.n_coef]
         self.weight_pieces = [self.weights[part] for part in workspace.weight_parts]
         self.forward, self.backward = [], []
@@ -258,7 +259,7 @@ class _Plan:
                     fwd.append(None)
                     bwd.append(None)
                     continue
-                delta = _columns(deltas[i], cols)
+                delta = _columns(activations[i], cols)
                 fwd.append(
                     (
                         _columns(coefs[i], cols),
@@ -269,16 +270,12 @@ class _Plan:
                 hidden = None
                 if i < last:
                     # This part's columns of the layer's delta come from the
-                    # next layer's delta; a part's product goes through a
-                    # contiguous buffer (NumPy runs it into a column slice
-                    # without releasing the GIL).
-                    product = (
-                        None if cols is None else workspace.product(p, delta.shape)
-                    )
+                    # next layer's delta, through a contiguous buffer (NumPy
+                    # also runs a product into a column slice without
+                    # releasing the GIL).
                     hidden = (
-                        product,
+                        workspace.product(p, delta.shape),
                         _entries(coefs[i + 1], cols).T,
-                        _columns(activations[i], cols),
                     )
                 bwd.append(
                     (
@@ -293,7 +290,7 @@ class _Plan:
             self.backward.append(bwd)
 
 
-def _forward_part(p, plan, i, A, activation, penalty, weights_sq, pieces):
+def _forward_part(p, plan, i, A, activation, penalty, weights_sq):
     views = plan.forward[i][p]
     if views is not None:
         W, b, Z = views
@@ -303,7 +300,7 @@ def _forward_part(p, plan, i, A, activation, penalty, weights_sq, pieces):
     if i == 0 and weights_sq is None:
         # The penalty's value rides along with the first layer, a piece of
         # the weights per part.
-        plan.partial[p] = _penalty_value(plan.weight_pieces[p], penalty, pieces[p])
+        plan.partial[p] = _penalty_value(plan.weight_pieces[p], penalty)
 
 
 def _backward_part(p, plan, i, A, backward, finish):
@@ -312,17 +309,17 @@ def _backward_part(p, plan, i, A, backward, finish):
         return
     delta, hidden, grad_W, grad_b, W = views
     if hidden is not None:
-        product, W_next, A_out = hidden
-        np.matmul(plan.deltas[i + 1], W_next, out=delta if product is None else product)
-        backward(A_out, delta, product)
+        product, W_next = hidden
+        np.matmul(plan.deltas[i + 1], W_next, out=product)
+        backward(delta, product)
     _matmul(A.T, delta, grad_W)
     # The same reduction as scikit-learn's np.sum(axis=0), keeping its bits
     # (a ones-vector product is faster but rounds differently, which float32
     # L-BFGS amplifies), without np.sum's Python wrapper.
     np.add.reduce(delta, axis=0, out=grad_b)
     if finish is not None:
-        penalty, l1_subgradient, weight_sum, piece = finish
-        _add_penalty_gradient(W, grad_W, penalty, l1_subgradient, piece[p])
+        penalty, l1_subgradient, weight_sum = finish
+        _add_penalty_gradient(W, grad_W, penalty, l1_subgradient)
         grad_W /= weight_sum
         grad_b /= weight_sum
 
@@ -367,18 +364,15 @@ def loss_and_grad(
     act = HIDDEN_ACTIVATIONS[hidden]
     last = plan.last
     activations = plan.activations
-    pieces = workspace.pieces
     weight_sum = total_weight(X, sample_weight)
 
     partial = plan.partial = workspace.partial
     for i in range(last):
         A = X if i == 0 else activations[i - 1]
-        team.run(_forward_part, plan, i, A, act.forward, penalty, weights_sq, pieces)
+        team.run(_forward_part, plan, i, A, act.forward, penalty, weights_sq)
     if weights_sq is not None or last == 0:
         partial.fill(0.0)
-        partial[0] = _penalty_value(
-            plan.weights, penalty, pieces[0], weights_sq=weights_sq
-        )
+        partial[0] = _penalty_value(plan.weights, penalty, weights_sq=weights_sq)
     W, b, out = plan.forward[last][0]
     out_scratch, row, loss_buf, loss_row = plan.loss_buffers
     _matmul(X if last == 0 else activations[last - 1], W, out)
@@ -387,13 +381,13 @@ def loss_and_grad(
     value = spec.value(Y, out, sample_weight, out_scratch, loss_buf, loss_row)
     value += (partial[0] if team.size == 1 else math.fsum(partial)) / weight_sum
 
-    # Canonical link: d loss / d z_out = y_pred - y for every loss we pair.
-    delta = plan.deltas[last]
-    np.subtract(out, Y, out=delta)
+    # Canonical link: d loss / d z_out = y_pred - y for every loss we pair;
+    # the output's delta takes the output's place.
+    np.subtract(out, Y, out=out)
     if sample_weight is not None:
-        delta *= sample_weight.reshape(-1, 1)
+        out *= sample_weight.reshape(-1, 1)
 
-    finishing = (penalty, l1_subgradient, weight_sum, pieces) if finish else None
+    finishing = (penalty, l1_subgradient, weight_sum) if finish else None
     for i in range(last, -1, -1):
         A = X if i == 0 else activations[i - 1]
         team.run(_backward_part, plan, i, A, act.backward, finishing)
@@ -419,10 +413,11 @@ def finish_gradient(weights, weight_grad, bias_grad, l2, weight_sum, scratch):
     bias_grad /= weight_sum
 
 
-def _row_blocks(a, piece):
+def _row_blocks(a):
     """``(block, scratch)`` pairs covering ``a`` (1-D or 2-D) a few rows at a
-    time, ``scratch`` a view of ``piece`` shaped like ``block``.
+    time, ``scratch`` a view of this thread's scratch shaped like ``block``.
     """
+    piece = thread_scratch(a.dtype, CHUNK)[0]
     if a.ndim == 1:
         return [
             (a[s : s + piece.size], piece[: min(piece.size, a.size - s)])
@@ -441,7 +436,7 @@ def _row_blocks(a, piece):
     ]
 
 
-def _penalty_value(weights, penalty, piece, weights_sq=None):
+def _penalty_value(weights, penalty, weights_sq=None):
     """The penalty's value; ``weights_sq``, when known, saves the L2 pass."""
     total = 0.0
     if penalty.l2:
@@ -450,20 +445,19 @@ def _penalty_value(weights, penalty, piece, weights_sq=None):
         total += (0.5 * penalty.l2) * weights_sq
     if penalty.l1:
         l1 = 0.0
-        for block, scratch in _row_blocks(weights, piece):
+        for block, scratch in _row_blocks(weights):
             l1 += float(np.add.reduce(np.abs(block, out=scratch)))
         total += penalty.l1 * l1
     return total
 
 
-def _add_penalty_gradient(weights, weight_grad, penalty, l1_subgradient, piece):
+def _add_penalty_gradient(weights, weight_grad, penalty, l1_subgradient):
     """Add the penalty's gradient to ``weight_grad``, a block at a time."""
     l1 = penalty.l1 if l1_subgradient else 0.0
     if not (penalty.l2 or l1):
         return
-    for (w, scratch), (g, _) in zip(
-        _row_blocks(weights, piece), _row_blocks(weight_grad, piece)
-    ):
+    # Both walks share this thread's scratch; only the weights' is used.
+    for (w, scratch), (g, _) in zip(_row_blocks(weights), _row_blocks(weight_grad)):
         if penalty.l2:
             np.multiply(w, penalty.l2, out=scratch)
             g += scratch

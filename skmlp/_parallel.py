@@ -48,6 +48,19 @@ MIN_SPLIT_UNITS = 16
 #: efficient.
 MIN_PART_UNITS = 256
 
+_local = threading.local()
+
+
+def thread_scratch(dtype, size):
+    """Two scratch arrays of ``size`` (at most :data:`CHUNK`) elements of
+    ``dtype``, this thread's own, allocated once per thread."""
+    buffers = _local.__dict__.setdefault("buffers", {})
+    pair = buffers.get(dtype)
+    if pair is None:
+        pair = buffers[dtype] = (np.empty(CHUNK, dtype), np.empty(CHUNK, dtype))
+    return pair[0][:size], pair[1][:size]
+
+
 _pools = {}
 _pools_lock = threading.Lock()
 

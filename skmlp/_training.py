@@ -329,11 +329,22 @@ class OptimizerRun:
         soft_threshold(weights, threshold, out=weights, scratch=scratch[:n_coef])
 
 
+class Diverged(Exception):
+    """Training stopped on a non-finite loss or weight after ``epochs``
+    finite epochs, the weights left as they were (``rewind=False``)."""
+
+    def __init__(self, epochs):
+        super().__init__(epochs)
+        self.epochs = epochs
+
+
 def _diverged(loss, theta):
-    return not (math.isfinite(loss) and np.isfinite(theta).all())
+    # A sum is non-finite when any entry is (or, harmlessly, when weights
+    # near the float's range overflow it), without a boolean array.
+    return not (math.isfinite(loss) and math.isfinite(np.add.reduce(theta)))
 
 
-def _warn_diverged(what):
+def warn_diverged(what):
     warnings.warn(
         f"Training diverged: the {what} became infinite or NaN, so training "
         "stopped and the weights from the last finite epoch were kept. Lower "
@@ -353,15 +364,21 @@ def fit_stochastic(
     rng,
     validation_score=None,
     incremental=False,
+    rewind=True,
 ):
     """Train with minibatches until a stopping rule fires.
 
     Follows scikit-learn's loop: a reshuffle of the row order per epoch drawn
     from ``rng``, the loss averaged over minibatches, the ``n_iter_no_change``
     plateau rule on the training loss or on ``validation_score()``, and the
-    schedule's reaction to a plateau.  A non-finite loss or weight restores the
-    weights that started the last epoch with a finite loss and stops with a
-    warning.
+    schedule's reaction to a plateau.
+
+    A non-finite loss or weight stops training.  With ``rewind``, the
+    weights that started the last epoch with a finite loss are restored
+    (two copies of the weights are kept for that) and a warning says what
+    happened.  Without, :class:`Diverged` is raised and the weights are left
+    as they are: a caller that can train again from the same start
+    regenerates them, with no copies kept during training.
     """
     n = data.X.shape[0]
     full_batch = getattr(run.optimizer, "full_batch", False)
@@ -373,9 +390,11 @@ def fit_stochastic(
     workspace = Workspace(objective.layout, batch_size, theta.dtype, team)
     batches = _Batches(data, batch_size) if shuffle else None
     grad = np.empty_like(theta)
-    # The weights that start an epoch are only evaluated during it, so the
-    # last weights known to give a finite loss start the last finite epoch.
-    last_finite, epoch_start = theta.copy(), np.empty_like(theta)
+    if rewind:
+        # The weights that start an epoch are only evaluated during it, so
+        # the last weights known to give a finite loss start the last finite
+        # epoch.
+        last_finite, epoch_start = theta.copy(), np.empty_like(theta)
     sample_idx = np.arange(n)
     with blas_limited(team):
         progress.n_iter = 0
@@ -384,7 +403,8 @@ def fit_stochastic(
                 permutation = np.arange(n)
                 rng.shuffle(permutation)
                 sample_idx = sample_idx[permutation]
-            np.copyto(epoch_start, theta)
+            if rewind:
+                np.copyto(epoch_start, theta)
             loss = run_epoch(
                 theta,
                 grad,
@@ -396,12 +416,15 @@ def fit_stochastic(
                 run,
             )
             if _diverged(loss, theta):
+                if not rewind:
+                    raise Diverged(progress.n_iter)
                 # The diverged epoch is undone, so it is not counted either.
                 np.copyto(theta, last_finite)
-                _warn_diverged("training loss")
+                warn_diverged("training loss")
                 break
             progress.n_iter += 1
-            last_finite, epoch_start = epoch_start, last_finite
+            if rewind:
+                last_finite, epoch_start = epoch_start, last_finite
             progress.loss = loss
             progress.t += n
             progress.loss_curve.append(loss)
@@ -544,7 +567,7 @@ def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
         # accepted with a finite loss (or the start) and report its loss.
         variables.to_theta(last_accepted, theta)
         curve = [loss for loss in curve if math.isfinite(loss)]
-        _warn_diverged("L-BFGS objective")
+        warn_diverged("L-BFGS objective")
         return len(curve), curve[-1] if curve else None, curve
     if result.status != 0:
         warnings.warn(

@@ -42,13 +42,13 @@ array([ 0.9, -1.9])
 from __future__ import annotations
 
 import math
-import threading
 from typing import ClassVar, NamedTuple
 
 import numpy as np
 
 from skmlp._hyperparams import HyperparametersMixin
 from skmlp._parallel import CHUNK, _part
+from skmlp._parallel import thread_scratch as _scratch
 
 __all__ = [
     "GD",
@@ -91,18 +91,6 @@ def _adaptive_step_sizes(accumulator, learning_rate, epsilon, out):
     np.sqrt(out, out=out)
     np.divide(learning_rate, out, out=out)
     return out
-
-
-_local = threading.local()
-
-
-def _scratch(dtype, size):
-    """Two scratch arrays of ``size`` (at most CHUNK) elements, per thread."""
-    buffers = _local.__dict__.setdefault("buffers", {})
-    pair = buffers.get(dtype)
-    if pair is None:
-        pair = buffers[dtype] = (np.empty(CHUNK, dtype), np.empty(CHUNK, dtype))
-    return pair[0][:size], pair[1][:size]
 
 
 class Optimizer(HyperparametersMixin):

@@ -326,7 +326,8 @@ def test_bench_scaling(bench, tmp_path, capsys):
     scaling = bench["bench_scaling"]
     out = tmp_path / "scaling.md"
     rows, ok = scaling.main(
-        f"--sizes 600,300 --hidden 8 --repeats 1 --small-repeats 2 --out {out}".split()
+        f"--sizes 600,300 --hidden 8 --repeats 1 --small-repeats 2 "
+        f"--samples-per-fit 600 --out {out}".split()
     )
     text = capsys.readouterr().out
     assert [(r["n"], r["repeats"]) for r in rows] == [(300, 2), (600, 2)]

@@ -92,3 +92,46 @@ def test_fit_on_a_million_rows_needs_less_than_twice_the_data():
     assert extra < 2 * X.nbytes, f"fit allocated {extra / X.nbytes:.2f} x the data"
     assert est.coefs_[0].dtype == np.float32
     assert est.n_iter_ == 1 and np.isfinite(est.loss_)
+
+
+def _fit_peak(est, X, y):
+    """Bytes ``est.fit(X, y)`` allocates at its peak, over what it started with."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        baseline = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(X, y)
+        return tracemalloc.get_traced_memory()[1] - baseline
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    "solver, buffers",
+    [("adam", 4), ("sgd", 3), ("adagrad", 3)],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fit_keeps_only_the_weight_sized_buffers_its_rule_needs(solver, buffers, dtype):
+    """A fit of a network whose weights dwarf everything else allocates the
+    weights, the gradient and the rule's state (Adam: two moments; SGD: the
+    velocity; AdaGrad: the accumulator), and no other weight-sized buffer:
+    no per-step update arrays, no copies of the weights kept in case training
+    diverges (a fresh fit regenerates them instead)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 8)).astype(dtype)
+    y = rng.integers(0, 3, 64)
+    est = MLPClassifier(
+        hidden_layer_sizes=(600, 600),
+        solver=solver,
+        batch_size=32,
+        max_iter=2,
+        random_state=0,
+    )
+    extra = _fit_peak(est, X, y)
+    weight_bytes = est._theta.nbytes
+    assert extra < (buffers + 0.5) * weight_bytes, (
+        f"fit allocated {extra / weight_bytes:.2f} weight-sized buffers"
+    )
