@@ -396,13 +396,19 @@ def fit_stochastic(
         # epoch.
         last_finite, epoch_start = theta.copy(), np.empty_like(theta)
     sample_idx = np.arange(n)
+    if shuffle:
+        # Each epoch shuffles a fresh 0..n-1 and composes it with the current
+        # order, as scikit-learn does, in buffers reused across epochs.
+        identity, permutation = np.arange(n), np.empty(n, dtype=sample_idx.dtype)
+        next_idx = np.empty_like(sample_idx)
     with blas_limited(team):
         progress.n_iter = 0
         for _ in range(config.max_iter):
             if shuffle:
-                permutation = np.arange(n)
+                np.copyto(permutation, identity)
                 rng.shuffle(permutation)
-                sample_idx = sample_idx[permutation]
+                np.take(sample_idx, permutation, out=next_idx)
+                sample_idx, next_idx = next_idx, sample_idx
             if rewind:
                 np.copyto(epoch_start, theta)
             loss = run_epoch(
