@@ -207,8 +207,11 @@ def team_for(layer_units, batch_size, threads, sparse=False):
     """The team for training a network: split only when each part has work.
 
     ``threads`` is how many threads the user's BLAS settings allow (skmlp
-    uses as many, never more); sparse input keeps the serial pass, since
-    SciPy's sparse products hold the GIL.
+    uses as many, never more).  Tiny networks run serially with BLAS on one
+    thread, mid-sized ones serially with BLAS's own threads (so does sparse
+    input, since SciPy's sparse products hold the GIL), and networks whose
+    hidden layers have :data:`MIN_PART_UNITS` units per thread or more are
+    split over a team.
     """
     threads = min(int(threads), available_cores())
     weights = sum(a * b for a, b in itertools.pairwise(layer_units))

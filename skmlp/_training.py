@@ -173,10 +173,6 @@ def _slice(data, start, stop):
     return X[start:stop], Y[start:stop], None if sw is None else sw[start:stop]
 
 
-def _weight_sum(X, sample_weight):
-    return X.shape[0] if sample_weight is None else sample_weight.sum()
-
-
 def run_epoch(theta, grad, objective, data, order, batches, workspace, run):
     """One pass over ``data`` in minibatches; returns the mean minibatch loss.
 
@@ -229,7 +225,7 @@ def run_epoch(theta, grad, objective, data, order, batches, workspace, run):
         else:
             run.step(theta, grad, workspace.team)
             if penalty.l1:
-                run.proximal_l1(theta, n_coef, penalty.l1 / _weight_sum(X, sw))
+                run.proximal_l1(theta, n_coef, penalty.l1 / total_weight(X, sw))
     return accumulated / counted
 
 
@@ -527,7 +523,7 @@ def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
     grad = np.empty_like(theta)
     penalty = objective.penalty
     if penalty.l1:
-        strength = penalty.l1 / _weight_sum(data.X, data.sample_weight)
+        strength = penalty.l1 / total_weight(data.X, data.sample_weight)
         variables = _SplitL1(theta, objective.layout.n_coef, strength)
         smooth_penalty = penalty._replace(l1=0.0)
     else:
