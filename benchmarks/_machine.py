@@ -277,3 +277,21 @@ def write_markdown(path, title, bullets, blocks):
     for block in blocks:
         lines += ["", block]
     Path(path).write_text("\n".join(lines) + "\n")
+
+
+def report(table, lines, started, out, title, bullets, markdown_table):
+    """Print a finished run (table, summary lines, total time) and, when
+    ``out`` is set, write it as Markdown with ``title`` and ``bullets``."""
+    print()
+    print(table)
+    print()
+    print("\n".join(lines))
+    print(f"total {time.perf_counter() - started:.0f} s")
+    if out is not None:
+        write_markdown(
+            out,
+            title,
+            bullets,
+            [markdown_table, "\n".join(f"- {line}" for line in lines)],
+        )
+        print(f"wrote {out}")

@@ -289,22 +289,15 @@ def main(argv=None):
         row["pass"] = memory_verdict(row["ratio"])
         rows.append(row)
     lines = summary(rows)
-    print()
-    print(format_table(rows))
-    print()
-    print("\n".join(lines))
-    print(f"total {time.perf_counter() - started:.0f} s")
-    if args.out is not None:
-        _machine.write_markdown(
-            args.out,
-            "skmlp vs scikit-learn MLPClassifier: peak memory added by fit",
-            [*info, setup],
-            [
-                format_table(rows, markdown=True),
-                "\n".join(f"- {line}" for line in lines),
-            ],
-        )
-        print(f"wrote {args.out}")
+    _machine.report(
+        format_table(rows),
+        lines,
+        started,
+        args.out,
+        "skmlp vs scikit-learn MLPClassifier: peak memory added by fit",
+        [*info, setup],
+        format_table(rows, markdown=True),
+    )
     return rows
 
 

@@ -265,22 +265,15 @@ def main(argv=None):
         fits = measure(args, X, y)
     rows, ref = summarize(fits)
     lines = summary(rows, args.max_load)
-    print()
-    print(format_table(rows, ref, args.max_load))
-    print()
-    print("\n".join(lines))
-    print(f"total {time.perf_counter() - started:.0f} s")
-    if args.out is not None:
-        _machine.write_markdown(
-            args.out,
-            "skmlp: seconds per epoch against the number of samples",
-            [*info, setup],
-            [
-                format_table(rows, ref, args.max_load, markdown=True),
-                "\n".join(f"- {line}" for line in lines),
-            ],
-        )
-        print(f"wrote {args.out}")
+    _machine.report(
+        format_table(rows, ref, args.max_load),
+        lines,
+        started,
+        args.out,
+        "skmlp: seconds per epoch against the number of samples",
+        [*info, setup],
+        format_table(rows, ref, args.max_load, markdown=True),
+    )
     return rows, scaling_verdict([r["per_sample"] for r in rows])
 
 

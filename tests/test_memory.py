@@ -77,18 +77,7 @@ def test_fit_on_a_million_rows_needs_less_than_twice_the_data():
     X = rng.standard_normal((1_000_000, 100), dtype=np.float32)
     y = (X[:, 0] > 0).astype(np.int64) + (X[:, 1] > 0)
     est = MLPClassifier(hidden_layer_sizes=(256, 256), max_iter=1, random_state=0)
-    gc.collect()
-    tracemalloc.start()
-    try:
-        baseline = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            est.fit(X, y)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    extra = peak - baseline
+    extra = _fit_peak(est, X, y)
     assert extra < 2 * X.nbytes, f"fit allocated {extra / X.nbytes:.2f} x the data"
     assert est.coefs_[0].dtype == np.float32
     assert est.n_iter_ == 1 and np.isfinite(est.loss_)
