@@ -251,6 +251,8 @@ class _Plan:
         self.activations = self.deltas = activations
         self.weights = theta[: layout.n_coef]
         self.weight_pieces = [self.weights[part] for part in workspace.weight_parts]
+        # Per part, the penalty's value over its piece of the weights.
+        self.partial = workspace.partial
         self.forward, self.backward = [], []
         for i in range(last + 1):
             fwd, bwd = [], []
@@ -366,7 +368,7 @@ def loss_and_grad(
     activations = plan.activations
     weight_sum = total_weight(X, sample_weight)
 
-    partial = plan.partial = workspace.partial
+    partial = plan.partial
     for i in range(last):
         A = X if i == 0 else activations[i - 1]
         team.run(_forward_part, plan, i, A, act.forward, penalty, weights_sq)

@@ -131,12 +131,6 @@ class Team:
         bounds = [size * p // self.size for p in range(self.size + 1)]
         return [slice(a, b) for a, b in itertools.pairwise(bounds)]
 
-    def __getstate__(self):
-        return {"size": self.size, "one_blas_thread": self.one_blas_thread}
-
-    def __setstate__(self, state):
-        self.__init__(state["size"], state["one_blas_thread"])
-
 
 #: Everything in the calling thread.
 SERIAL = Team(1)
