@@ -31,6 +31,9 @@ from skmlp._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from skmlp._losses import LOSSES
 from skmlp._parallel import CHUNK, SERIAL, thread_scratch
 
+#: Bytes of a backward-product block (see :class:`Workspace`).
+PRODUCT_BYTES = 1 << 18
+
 
 class Layout:
     """Where each layer's ``W`` and ``b`` live inside the flat vector.
@@ -198,8 +201,17 @@ class Workspace:
             ),
             default=0,
         )
+        # Split over a team, the backward product runs a block of rows at a
+        # time, so its buffer (and the f' pass over it) stays within a core's
+        # L2 cache.  Not with OpenBLAS's own threads: how it shares a product
+        # out depends on the row count, and so would the float64 bits.
+        self.product_rows = batch_size
+        if team.size > 1:
+            self.product_rows = max(
+                1, min(batch_size, PRODUCT_BYTES // (width * np.dtype(dtype).itemsize))
+            )
         self._products = [
-            np.empty(batch_size * width, dtype=dtype) for _ in range(team.size)
+            np.empty(self.product_rows * width, dtype=dtype) for _ in range(team.size)
         ]
         self._rows = {}
         self._plans = {}
@@ -274,11 +286,18 @@ class _Plan:
                     # This part's columns of the layer's delta come from the
                     # next layer's delta, through a contiguous buffer (NumPy
                     # also runs a product into a column slice without
-                    # releasing the GIL).
-                    hidden = (
-                        workspace.product(p, delta.shape),
-                        _entries(coefs[i + 1], cols).T,
-                    )
+                    # releasing the GIL), a block of rows at a time.
+                    W_next = _entries(coefs[i + 1], cols).T
+                    step = workspace.product_rows
+                    hidden = [
+                        (
+                            activations[i + 1][r : r + step],
+                            W_next,
+                            workspace.product(p, delta[r : r + step].shape),
+                            delta[r : r + step],
+                        )
+                        for r in range(0, n, step)
+                    ]
                 bwd.append(
                     (
                         delta,
@@ -311,9 +330,9 @@ def _backward_part(p, plan, i, A, backward, finish):
         return
     delta, hidden, grad_W, grad_b, W = views
     if hidden is not None:
-        product, W_next = hidden
-        np.matmul(plan.deltas[i + 1], W_next, out=product)
-        backward(delta, product)
+        for next_delta, W_next, product, rows in hidden:
+            np.matmul(next_delta, W_next, out=product)
+            backward(rows, product)
     _matmul(A.T, delta, grad_W)
     # The same reduction as scikit-learn's np.sum(axis=0), keeping its bits
     # (a ones-vector product is faster but rounds differently, which float32

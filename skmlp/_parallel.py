@@ -48,17 +48,24 @@ MIN_SPLIT_UNITS = 16
 #: efficient.
 MIN_PART_UNITS = 256
 
+#: NumPy's ufunc buffer, in elements, in the threads of a team.  A ufunc over
+#: a column part (a strided 2-D view) otherwise copies it through 8192-element
+#: buffers allocated on every call; with buffers no longer than a part's
+#: rows it runs row by row in place, 1.3-4x faster (float64, 2 cores).
+TEAM_UFUNC_BUFFER = 512
+
 _local = threading.local()
 
 
-def thread_scratch(dtype, size):
-    """Two scratch arrays of ``size`` (at most :data:`CHUNK`) elements of
-    ``dtype``, this thread's own, allocated once per thread."""
+def thread_scratch(dtype, size, count=2):
+    """``count`` scratch arrays of ``size`` (at most :data:`CHUNK`) elements
+    of ``dtype``, this thread's own, each allocated the first time it is
+    asked for."""
     buffers = _local.__dict__.setdefault("buffers", {})
-    pair = buffers.get(dtype)
-    if pair is None:
-        pair = buffers[dtype] = (np.empty(CHUNK, dtype), np.empty(CHUNK, dtype))
-    return pair[0][:size], pair[1][:size]
+    arrays = buffers.setdefault(dtype, [])
+    while len(arrays) < count:
+        arrays.append(np.empty(CHUNK, dtype))
+    return tuple(a[:size] for a in arrays[:count])
 
 
 _pools = {}
@@ -69,7 +76,13 @@ def _executor(workers):
     with _pools_lock:
         pool = _pools.get(workers)
         if pool is None:
-            pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="skmlp")
+            # The pool's threads run only team parts.
+            pool = ThreadPoolExecutor(
+                max_workers=workers,
+                thread_name_prefix="skmlp",
+                initializer=np.setbufsize,
+                initargs=(TEAM_UFUNC_BUFFER,),
+            )
             _pools[workers] = pool
         return pool
 
@@ -187,6 +200,21 @@ def blas_limited(team):
             if _limit_users == 0:
                 _limit_context.restore_original_limits()
                 _limit_context = None
+
+
+@contextlib.contextmanager
+def team_buffers(team):
+    """Context: the calling thread uses a team's ufunc buffer size
+    (:data:`TEAM_UFUNC_BUFFER`) while ``team`` splits the work; NumPy keeps
+    the setting per thread, and the caller's is restored."""
+    if team.size == 1:
+        yield
+        return
+    previous = np.setbufsize(TEAM_UFUNC_BUFFER)
+    try:
+        yield
+    finally:
+        np.setbufsize(previous)
 
 
 def available_cores():

@@ -25,6 +25,7 @@ from skmlp._parallel import (
     blas_threads,
     can_split,
     split_step,
+    team_buffers,
     team_for,
 )
 from skmlp.optimizers import _Elementwise
@@ -392,19 +393,14 @@ def fit_stochastic(
         # epoch.
         last_finite, epoch_start = theta.copy(), np.empty_like(theta)
     sample_idx = np.arange(n)
-    if shuffle:
-        # Each epoch shuffles a fresh 0..n-1 and composes it with the current
-        # order, as scikit-learn does, in buffers reused across epochs.
-        identity, permutation = np.arange(n), np.empty(n, dtype=sample_idx.dtype)
-        next_idx = np.empty_like(sample_idx)
-    with blas_limited(team):
+    with blas_limited(team), team_buffers(team):
         progress.n_iter = 0
         for _ in range(config.max_iter):
             if shuffle:
-                np.copyto(permutation, identity)
-                rng.shuffle(permutation)
-                np.take(sample_idx, permutation, out=next_idx)
-                sample_idx, next_idx = next_idx, sample_idx
+                # scikit-learn composes the order with a shuffled 0..n-1; a
+                # Fisher-Yates shuffle draws the same swaps whatever the
+                # contents, so shuffling the order in place is the same.
+                rng.shuffle(sample_idx)
             if rewind:
                 np.copyto(epoch_start, theta)
             loss = run_epoch(

@@ -148,6 +148,12 @@ class _Elementwise(Optimizer):
     """
 
     elementwise = True
+    #: How many scratch arrays ``_update`` takes.
+    _scratch_count: ClassVar[int] = 1
+    #: The scratch slot ``_update`` may take in the gradient's own memory
+    #: (it reads the gradient no more once that slot is written), or None;
+    #: used where the gradient is the caller's to overwrite.
+    _grad_slot: ClassVar[int | None] = None
 
     def _begin(self, state, learning_rate):
         return state, learning_rate
@@ -157,21 +163,31 @@ class _Elementwise(Optimizer):
         size = params.shape[0]
         if size <= CHUNK:
             state, scalars = self._begin(state, learning_rate)
-            self._update(params, grads, state, _scratch(params.dtype, size), scalars)
+            scratch = _scratch(params.dtype, size, self._scratch_count)
+            self._update(params, grads, state, scratch, scalars)
             return state
         return self._step_pieces(params, grads, state, learning_rate)
 
     def _step_pieces(self, params, grads, state, learning_rate, visit=None):
         """The step a piece at a time; ``visit(start, params, grads, scratch,
-        update)`` runs on each piece, given its offset and a way to apply the
-        rule to it, so the caller can work on the piece while it is in cache.
+        update)`` runs on each piece, given its offset, a scratch array and a
+        way to apply the rule to it, so the caller can work on the piece while
+        it is in cache.  With ``visit`` the gradient is the caller's own
+        buffer, which the rule may overwrite (see ``_grad_slot``): one
+        scratch array fewer per thread.
         """
         state, scalars = self._begin(state, learning_rate)
         size = params.shape[0]
+        lend = visit is not None and self._grad_slot is not None
+        count = max(self._scratch_count - lend, 1)
         for start in range(0, size, CHUNK):
             piece = slice(start, min(start + CHUNK, size))
             p, g = params[piece], grads[piece]
-            scratch = _scratch(params.dtype, piece.stop - start)
+            own = _scratch(params.dtype, piece.stop - start, count)
+            scratch = own
+            if lend:
+                scratch = list(own[: self._scratch_count - 1])
+                scratch.insert(self._grad_slot, g)
             part_state = (
                 state if piece.stop - start == size else _part(state, size, piece)
             )
@@ -182,7 +198,7 @@ class _Elementwise(Optimizer):
                     start,
                     p,
                     g,
-                    scratch[0],
+                    own[0],
                     lambda: self._update(p, g, part_state, scratch, scalars),  # noqa: B023
                 )
         return state
@@ -224,6 +240,9 @@ class SGD(_Elementwise):
     """
 
     recommended_learning_rate: ClassVar[float] = 0.01
+    _scratch_count: ClassVar[int] = 2
+    # eta g is the gradient's last use.
+    _grad_slot: ClassVar[int | None] = 0
 
     def __init__(
         self, learning_rate: float = 0.001, momentum: float = 0.9, nesterov: bool = True
@@ -508,6 +527,9 @@ class Adam(_Elementwise):
     """
 
     recommended_learning_rate: ClassVar[float] = 0.001
+    _scratch_count: ClassVar[int] = 2
+    # g^2 is the gradient's last use.
+    _grad_slot: ClassVar[int | None] = 1
 
     def __init__(
         self,

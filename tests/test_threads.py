@@ -17,8 +17,13 @@ import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from skmlp import MLPClassifier, MLPRegressor
-from skmlp._parallel import available_cores, blas_threads, team_for
+from skmlp import MLPClassifier, MLPRegressor, _training
+from skmlp._parallel import (
+    TEAM_UFUNC_BUFFER,
+    available_cores,
+    blas_threads,
+    team_for,
+)
 from skmlp.optimizers import Adam, RMSprop
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -183,3 +188,31 @@ def test_concurrent_fits_of_networks_split_over_threads(data):
     together = _run_together([lambda e=e: e.fit(X, y_reg) for e in estimators()])
     assert [_weights(est) for est in together] == serial
     assert blas_threads() == threads_before
+
+
+def test_split_fit_restores_the_callers_ufunc_buffer(data, monkeypatch):
+    # A team's threads run ufuncs over column parts with a short NumPy buffer
+    # (skmlp._parallel.TEAM_UFUNC_BUFFER); the fitting thread gets its own
+    # setting back, also when the fit fails.
+    if available_cores() < 2 or blas_threads() < 2:
+        pytest.skip("needs two cores and two BLAS threads")
+    X, _, y_reg = data
+    assert team_for((X.shape[1], 512, 512, 1), 200, blas_threads()).size > 1
+    params = {"hidden_layer_sizes": (512, 512), "max_iter": 1, "batch_size": 200}
+    previous = np.setbufsize(4096)
+    try:
+        MLPRegressor(**params, random_state=0).fit(X, y_reg)
+        assert np.getbufsize() == 4096
+        seen = []
+
+        def interrupted(*args):
+            seen.append(np.getbufsize())
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(_training, "run_epoch", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            MLPRegressor(**params, random_state=0).fit(X, y_reg)
+        assert seen == [TEAM_UFUNC_BUFFER]
+        assert np.getbufsize() == 4096
+    finally:
+        np.setbufsize(previous)
