@@ -19,7 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from skmlp._network import Workspace, finish_gradient, loss_and_grad, total_weight
 from skmlp._parallel import (
-    _merge,
+    CHUNK,
     _part,
     blas_limited,
     blas_threads,
@@ -260,48 +260,52 @@ class OptimizerRun:
         touches (:meth:`fused_step`): the built-in elementwise rules."""
         return isinstance(self.optimizer, _Elementwise)
 
-    def fused_step(self, theta, grad, team, n_coef, l2, weight_sum):
-        """One step from the *raw* gradient, a cache-sized piece at a time.
+    def _fused_range(self, theta, grad, lo, hi, scalars, n_coef, l2, weight_sum):
+        """The step of ``theta[lo:hi]`` from the *raw* gradient, a cache-sized
+        piece at a time, given the step's scalars (``_begin``).
 
-        Each piece of ``grad`` is finished (``l2 W`` added, divided by
-        ``weight_sum``: :func:`skmlp._network.finish_gradient`), then the
-        rule updates that piece of ``theta``, then the squared norm of the new
-        weights is added up while they are in cache: it is the L2 term of the
-        next minibatch's loss.  The pieces are shared out over ``team``.
-        Returns that squared norm.
+        Each piece of ``grad`` is finished (``l2 W`` added to the weights'
+        entries, below ``n_coef``, and divided by ``weight_sum``:
+        :func:`skmlp._network.finish_gradient`), then the rule updates that
+        piece of ``theta``, then the squared norm of the new weights is added
+        up while they are in cache: it is the L2 term of the next minibatch's
+        loss, returned.  The gradient is used up.
         """
-        rate = self.schedule.current
-        size = theta.size
-        parts = team.vector_parts(size)
-        states = [None] * team.size
+        optimizer, state, size = self.optimizer, self.state, theta.shape[0]
+        total = 0.0
+        for start in range(lo, hi, CHUNK):
+            piece = slice(start, min(start + CHUNK, hi))
+            w, g = theta[piece], grad[piece]
+            own, scratch = optimizer._own_scratch(g)
+            n_w = min(max(n_coef - start, 0), w.shape[0])
+            finish_gradient(w[:n_w], g[:n_w], g[n_w:], l2, weight_sum, own[0][:n_w])
+            whole = w.shape[0] == size
+            piece_state = state if whole else _part(state, size, piece)
+            optimizer._update(w, g, piece_state, scratch, scalars)
+            if n_w:
+                total += float(np.dot(w[:n_w], w[:n_w]))
+        return total
+
+    def fused_step(self, theta, grad, team, n_coef, l2, weight_sum):
+        """One step from the raw gradient (:meth:`_fused_range`), the pieces
+        shared out over ``team``; returns the new weights' squared norm."""
+        self.state, scalars = self.optimizer._begin(self.state, self.schedule.current)
+        parts = team.vector_parts(theta.shape[0])
         norms = [0.0] * team.size
 
         def run_part(p):
-            part = parts[p]
-            total = 0.0
-
-            def visit(start, w, g, scratch, update):
-                nonlocal total
-                n_w = min(max(n_coef - part.start - start, 0), w.size)
-                finish_gradient(
-                    w[:n_w], g[:n_w], g[n_w:], l2, weight_sum, scratch[:n_w]
-                )
-                update()
-                if n_w:
-                    total += float(np.dot(w[:n_w], w[:n_w]))
-
-            whole = part.stop - part.start == size
-            states[p] = self.optimizer._step_pieces(
-                theta if whole else theta[part],
-                grad if whole else grad[part],
-                self.state if whole else _part(self.state, size, part),
-                rate,
-                visit,
+            norms[p] = self._fused_range(
+                theta,
+                grad,
+                parts[p].start,
+                parts[p].stop,
+                scalars,
+                n_coef,
+                l2,
+                weight_sum,
             )
-            norms[p] = total
 
         team.run(run_part)
-        self.state = _merge(self.state, states[0], size)
         return math.fsum(norms)
 
     def proximal_l1(self, theta, n_coef, strength):

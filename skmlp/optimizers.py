@@ -152,7 +152,8 @@ class _Elementwise(Optimizer):
     _scratch_count: ClassVar[int] = 1
     #: The scratch slot ``_update`` may take in the gradient's own memory
     #: (it reads the gradient no more once that slot is written), or None;
-    #: used where the gradient is the caller's to overwrite.
+    #: used where the gradient is the caller's to overwrite
+    #: (:meth:`_own_scratch`).
     _grad_slot: ClassVar[int | None] = None
 
     def _begin(self, state, learning_rate):
@@ -168,40 +169,30 @@ class _Elementwise(Optimizer):
             return state
         return self._step_pieces(params, grads, state, learning_rate)
 
-    def _step_pieces(self, params, grads, state, learning_rate, visit=None):
-        """The step a piece at a time; ``visit(start, params, grads, scratch,
-        update)`` runs on each piece, given its offset, a scratch array and a
-        way to apply the rule to it, so the caller can work on the piece while
-        it is in cache.  With ``visit`` the gradient is the caller's own
-        buffer, which the rule may overwrite (see ``_grad_slot``): one
-        scratch array fewer per thread.
-        """
+    def _step_pieces(self, params, grads, state, learning_rate):
+        """The step a :data:`CHUNK`-sized piece at a time."""
         state, scalars = self._begin(state, learning_rate)
         size = params.shape[0]
-        lend = visit is not None and self._grad_slot is not None
-        count = max(self._scratch_count - lend, 1)
         for start in range(0, size, CHUNK):
             piece = slice(start, min(start + CHUNK, size))
             p, g = params[piece], grads[piece]
-            own = _scratch(params.dtype, piece.stop - start, count)
-            scratch = own
-            if lend:
-                scratch = list(own[: self._scratch_count - 1])
-                scratch.insert(self._grad_slot, g)
-            part_state = (
-                state if piece.stop - start == size else _part(state, size, piece)
-            )
-            if visit is None:
-                self._update(p, g, part_state, scratch, scalars)
-            else:
-                visit(
-                    start,
-                    p,
-                    g,
-                    own[0],
-                    lambda: self._update(p, g, part_state, scratch, scalars),  # noqa: B023
-                )
+            scratch = _scratch(params.dtype, piece.stop - start, self._scratch_count)
+            self._update(p, g, _part(state, size, piece), scratch, scalars)
         return state
+
+    def _own_scratch(self, grads):
+        """Scratch for a step on ``grads``, a piece of a gradient the caller
+        lets the rule overwrite: ``(own, scratch)``, this thread's scratch
+        arrays (at least one, for the caller's own use before the rule runs)
+        and what ``_update`` takes, which uses ``grads`` in the rule's
+        ``_grad_slot``."""
+        lend = self._grad_slot is not None
+        own = _scratch(grads.dtype, grads.shape[0], max(self._scratch_count - lend, 1))
+        if not lend:
+            return own, own
+        scratch = list(own[: self._scratch_count - 1])
+        scratch.insert(self._grad_slot, grads)
+        return own, scratch
 
 
 class SGD(_Elementwise):

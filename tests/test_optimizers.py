@@ -295,3 +295,36 @@ def test_threaded_step_is_bit_identical(name, threads):
     for a, b, c in zip(state_whole, state_halves, state_pieces):
         np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(a, c)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fused_step_equals_finish_then_step(name, threads):
+    """The training loop's fused step (finish the raw gradient, apply the
+    rule and sum the new weights' squares, a piece at a time, the gradient
+    lent to the rule as scratch) gives exactly the plain step's weights and
+    state, and the new weights' squared norm."""
+    from skmlp._parallel import CHUNK, Team
+    from skmlp._training import OptimizerRun, ScheduleRun
+    from skmlp.schedules import Constant
+
+    _, cls, _ = CASES[name]
+    optimizer = cls(learning_rate=0.01)
+    rng = np.random.default_rng(1)
+    size, n_coef, l2, weight_sum = 2 * CHUNK + 777, 2 * CHUNK - 5, 0.3, 7.0
+    plain = rng.standard_normal(size)
+    fused = plain.copy()
+    state = optimizer.init(plain)
+    run = OptimizerRun(optimizer, fused, ScheduleRun(Constant(0.01)))
+    team = Team(threads)
+    for _ in range(3):
+        raw = rng.standard_normal(size)
+        g = raw.copy()
+        g[:n_coef] += l2 * plain[:n_coef]
+        g /= weight_sum
+        state = optimizer.step(plain, g, state, 0.01)
+        norm = run.fused_step(fused, raw.copy(), team, n_coef, l2, weight_sum)
+        np.testing.assert_array_equal(fused, plain)
+        assert norm == pytest.approx(np.dot(plain[:n_coef], plain[:n_coef]), rel=1e-12)
+    for a, b in zip(state, run.state):
+        np.testing.assert_array_equal(a, b)
