@@ -117,6 +117,10 @@ def _relu_grad(A, product):
     A *= product
 
 
+def _relu_mask(A, out):
+    np.greater(A, 0, out=out)
+
+
 class Activation(NamedTuple):
     """An activation: in-place forward map and in-place derivative.
 
@@ -124,18 +128,25 @@ class Activation(NamedTuple):
     overwrites ``A = f(Z)`` with ``product`` times ``f'`` written in terms of
     ``A``: the backward pass needs each layer's output only up to that point,
     so the layer's delta takes its place and needs no buffer of its own.
+
+    Where :math:`f'` is 1 everywhere (``linear``) or 0 or 1 (``mask(A, out)``
+    writes where it is 1 into a boolean array), the backward pass writes the
+    product straight into ``A`` (after taking the mask) and needs no buffer
+    for it either.
     """
 
     forward: Callable[..., None]
     backward: Callable[..., None] | None
+    mask: Callable[..., None] | None = None
+    linear: bool = False
 
 
 #: Hidden-layer activations, the values the ``activation`` parameter accepts.
 HIDDEN_ACTIVATIONS: dict[str, Activation] = {
-    "identity": Activation(_identity, _identity_grad),
+    "identity": Activation(_identity, _identity_grad, linear=True),
     "logistic": Activation(_logistic, _logistic_grad),
     "tanh": Activation(_tanh, _tanh_grad),
-    "relu": Activation(_relu, _relu_grad),
+    "relu": Activation(_relu, _relu_grad, mask=_relu_mask),
 }
 
 #: Output activations; each is paired with its canonical loss.

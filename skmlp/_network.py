@@ -210,23 +210,36 @@ class Workspace:
             self.product_rows = max(
                 1, min(batch_size, PRODUCT_BYTES // (width * np.dtype(dtype).itemsize))
             )
-        self._products = [
-            np.empty(self.product_rows * width, dtype=dtype) for _ in range(team.size)
-        ]
+        self._width, self._dtype = width, dtype
+        # Allocated when first asked for: a product buffer per part for
+        # activations whose derivative needs one, else a boolean mask.
+        self._products = [None] * team.size
+        self._masks = [None] * team.size
         self._rows = {}
         self._plans = {}
 
-    def plan(self, layout, theta, grad, n):
-        """The cached :class:`_Plan` for a pass of ``n`` rows."""
-        plan = self._plans.get(n)
+    def plan(self, layout, theta, grad, n, hidden):
+        """The cached :class:`_Plan` for a pass of ``n`` rows with hidden
+        activation ``hidden``."""
+        plan = self._plans.get((n, hidden))
         if plan is None or plan.theta is not theta or plan.grad is not grad:
-            plan = self._plans[n] = _Plan(layout, theta, grad, self, n)
+            plan = self._plans[n, hidden] = _Plan(layout, theta, grad, self, n, hidden)
         return plan
 
     def product(self, part, shape):
         """A contiguous ``shape`` buffer for ``part``'s backward product (the
         next layer's delta times its weights, before ``f'``)."""
+        if self._products[part] is None:
+            self._products[part] = np.empty(
+                self.product_rows * self._width, dtype=self._dtype
+            )
         return self._products[part][: shape[0] * shape[1]].reshape(shape)
+
+    def mask(self, part, shape):
+        """A boolean ``shape`` buffer for ``part``'s derivative mask."""
+        if self._masks[part] is None:
+            self._masks[part] = np.empty(self.batch_size * self._width, dtype=bool)
+        return self._masks[part][: shape[0] * shape[1]].reshape(shape)
 
     def rows(self, n):
         """Buffers for a batch of ``n`` rows: ``(activations, out_scratch,
@@ -252,7 +265,8 @@ class _Plan:
     A part's entry is ``None`` where it skips the layer.
     """
 
-    def __init__(self, layout, theta, grad, workspace, n):
+    def __init__(self, layout, theta, grad, workspace, n, hidden):
+        act = HIDDEN_ACTIVATIONS[hidden]
         coefs, intercepts = layout.views(theta)
         grad_coefs, grad_intercepts = layout.views(grad)
         activations, *self.loss_buffers = workspace.rows(n)
@@ -284,20 +298,15 @@ class _Plan:
                 hidden = None
                 if i < last:
                     # This part's columns of the layer's delta come from the
-                    # next layer's delta, through a contiguous buffer (NumPy
-                    # also runs a product into a column slice without
-                    # releasing the GIL), a block of rows at a time.
-                    W_next = _entries(coefs[i + 1], cols).T
-                    step = workspace.product_rows
-                    hidden = [
-                        (
-                            activations[i + 1][r : r + step],
-                            W_next,
-                            workspace.product(p, delta[r : r + step].shape),
-                            delta[r : r + step],
-                        )
-                        for r in range(0, n, step)
-                    ]
+                    # next layer's delta.
+                    hidden = _hidden_product(
+                        act,
+                        activations[i + 1],
+                        _entries(coefs[i + 1], cols).T,
+                        delta,
+                        workspace,
+                        p,
+                    )
                 bwd.append(
                     (
                         delta,
@@ -309,6 +318,42 @@ class _Plan:
                 )
             self.forward.append(fwd)
             self.backward.append(bwd)
+
+
+def _hidden_product(act, next_delta, W_next, delta, workspace, p):
+    """``(function, args)`` that turn a hidden layer's outputs ``delta`` (a
+    part's columns) into its delta: the next layer's delta times its weights,
+    times :math:`f'`."""
+    if act.linear:
+        return np.matmul, (next_delta, W_next, delta)
+    if act.mask is not None:
+        mask = workspace.mask(p, delta.shape)
+        return _masked_product, (next_delta, W_next, delta, act.mask, mask)
+    # A contiguous buffer for the product, a block of rows at a time.
+    step = workspace.product_rows
+    blocks = [
+        (
+            next_delta[r : r + step],
+            W_next,
+            workspace.product(p, delta[r : r + step].shape),
+            delta[r : r + step],
+        )
+        for r in range(0, delta.shape[0], step)
+    ]
+    return _buffered_product, (blocks, act.backward)
+
+
+def _masked_product(next_delta, W_next, delta, mask_of, mask):
+    mask_of(delta, mask)
+    np.matmul(next_delta, W_next, out=delta)
+    # delta * 1.0 or delta * 0.0: the numbers of f'(a) * delta.
+    np.multiply(delta, mask, out=delta)
+
+
+def _buffered_product(blocks, backward):
+    for next_delta, W_next, product, rows in blocks:
+        np.matmul(next_delta, W_next, out=product)
+        backward(rows, product)
 
 
 def _forward_part(p, plan, i, A, activation, penalty, weights_sq):
@@ -324,15 +369,14 @@ def _forward_part(p, plan, i, A, activation, penalty, weights_sq):
         plan.partial[p] = _penalty_value(plan.weight_pieces[p], penalty)
 
 
-def _backward_part(p, plan, i, A, backward, finish):
+def _backward_part(p, plan, i, A, finish):
     views = plan.backward[i][p]
     if views is None:
         return
     delta, hidden, grad_W, grad_b, W = views
     if hidden is not None:
-        for next_delta, W_next, product, rows in hidden:
-            np.matmul(next_delta, W_next, out=product)
-            backward(rows, product)
+        product, args = hidden
+        product(*args)
     _matmul(A.T, delta, grad_W)
     # The same reduction as scikit-learn's np.sum(axis=0), keeping its bits
     # (a ones-vector product is faster but rounds differently, which float32
@@ -379,7 +423,7 @@ def loss_and_grad(
     need whole rows, run in the caller.  Each layer's outputs are overwritten
     by the backward pass.
     """
-    plan = workspace.plan(layout, theta, grad, X.shape[0])
+    plan = workspace.plan(layout, theta, grad, X.shape[0], hidden)
     team = workspace.team
     spec = LOSSES[loss]
     act = HIDDEN_ACTIVATIONS[hidden]
@@ -411,7 +455,7 @@ def loss_and_grad(
     finishing = (penalty, l1_subgradient, weight_sum) if finish else None
     for i in range(last, -1, -1):
         A = X if i == 0 else activations[i - 1]
-        team.run(_backward_part, plan, i, A, act.backward, finishing)
+        team.run(_backward_part, plan, i, A, finishing)
     return value
 
 
