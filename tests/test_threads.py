@@ -216,3 +216,20 @@ def test_split_fit_restores_the_callers_ufunc_buffer(data, monkeypatch):
         assert np.getbufsize() == 4096
     finally:
         np.setbufsize(previous)
+
+
+def test_thread_policy_by_network_and_batch_size():
+    # Tiny passes hold BLAS at one thread; big hidden layers are split over a
+    # team at moderate batches; at large batches, and for mid-sized layers,
+    # OpenBLAS's own threads run the products.
+    if available_cores() < 2:
+        pytest.skip("needs two cores")
+    tiny = team_for((64, 100, 10), 200, 2)
+    assert tiny.size == 1 and tiny.one_blas_thread
+    for batch, split in [(32, True), (200, True), (1000, False)]:
+        team = team_for((100, 1024, 1024, 10), batch, 2)
+        assert (team.size == 2) == split
+        assert team.one_blas_thread == split
+    mid = team_for((100, 256, 256, 10), 200, 2)
+    assert mid.size == 1 and not mid.one_blas_thread
+    assert team_for((100, 1024, 1024, 10), 200, 1).size == 1
