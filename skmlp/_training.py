@@ -159,13 +159,14 @@ class _Batches:
         X, Y, sw = self.data
         b = len(idx)
         if self.dense:
-            # np.take into a buffer is much faster than fancy indexing, and
-            # mode="clip" skips a bounds check the indices cannot fail.
-            Xb = np.take(X, idx, axis=0, out=self.X[:b], mode="clip")
+            # take into a buffer is much faster than fancy indexing,
+            # mode="clip" skips a bounds check the indices cannot fail, and
+            # the method skips np.take's Python wrapper.
+            Xb = X.take(idx, axis=0, out=self.X[:b], mode="clip")
         else:
             Xb = X[idx]
-        Yb = np.take(Y, idx, axis=0, out=self.Y[:b], mode="clip")
-        swb = None if sw is None else np.take(sw, idx, out=self.sw[:b], mode="clip")
+        Yb = Y.take(idx, axis=0, out=self.Y[:b], mode="clip")
+        swb = None if sw is None else sw.take(idx, out=self.sw[:b], mode="clip")
         return Xb, Yb, swb
 
 
