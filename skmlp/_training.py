@@ -377,10 +377,11 @@ def fit_stochastic(
 
     A non-finite loss or weight stops training.  With ``rewind``, the
     weights that started the last epoch with a finite loss are restored
-    (two copies of the weights are kept for that) and a warning says what
-    happened.  Without, :class:`Diverged` is raised and the weights are left
-    as they are: a caller that can train again from the same start
-    regenerates them, with no copies kept during training.
+    (two copies of the weights are kept for that), the optimizer's state
+    starts afresh, and a warning says what happened.  Without,
+    :class:`Diverged` is raised and the weights are left as they are: a
+    caller that can train again from the same start regenerates them, with
+    no copies kept during training.
     """
     n = data.X.shape[0]
     full_batch = getattr(run.optimizer, "full_batch", False)
@@ -423,6 +424,10 @@ def fit_stochastic(
                     raise Diverged(progress.n_iter)
                 # The diverged epoch is undone, so it is not counted either.
                 np.copyto(theta, last_finite)
+                # The rule's state went through the diverged epoch (Adam's
+                # second moment is then infinite, which would freeze every
+                # later step): the next call starts it afresh.
+                run.state = run.optimizer.init(theta)
                 warn_diverged("training loss")
                 break
             progress.n_iter += 1

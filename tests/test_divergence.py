@@ -296,3 +296,21 @@ def test_poisson_mean_at_extreme_pre_activations(magnitude, dtype, data):
         if magnitude < np.log(np.finfo(dtype).max / 2):
             expected = np.exp(np.float64(sign * magnitude))
             np.testing.assert_allclose(pred, expected, rtol=1e-6)
+
+
+def test_partial_fit_trains_again_after_a_diverging_call(data):
+    # A diverged epoch leaves the optimizer's state non-finite (Adam's second
+    # moment infinite, which would make every later step zero): it restarts.
+    X, y = data[0], data[2]
+    est = MLPRegressor(solver="adam", learning_rate_init=0.01, **TINY)
+    est.partial_fit(X, y)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        est.partial_fit(X * 1e154, y)
+    assert any("diverged" in str(w.message) for w in record)
+    _assert_finite_model(est, X)
+    before = [w.copy() for w in est.coefs_]
+    est.partial_fit(X, y)
+    _assert_finite_model(est, X)
+    assert np.isfinite(est.loss_)
+    assert any(not np.array_equal(a, b) for a, b in zip(before, est.coefs_))
