@@ -69,6 +69,19 @@ def _ema(acc: np.ndarray, x: np.ndarray, decay: float, scratch: np.ndarray) -> N
     acc += scratch
 
 
+def _in_dtype(epsilon: float, dtype: np.dtype) -> float:
+    """``epsilon`` as an update adds it to ``dtype`` arrays.
+
+    A positive epsilon below the dtype's range (1e-50 in float32) would round
+    to 0 and make 0/0, NaN, of a weight whose gradient has always been 0; it
+    becomes the dtype's smallest normal number, which gives that weight the
+    same zero step.
+    """
+    if epsilon > 0 and dtype.type(epsilon) == 0:
+        return float(np.finfo(dtype).tiny)
+    return epsilon
+
+
 def _adaptive_step(
     params: np.ndarray,
     grads: np.ndarray,
@@ -78,7 +91,7 @@ def _adaptive_step(
     scratch: np.ndarray,
 ) -> None:
     """params <- params - eta g / sqrt(G + eps), shared by AdaGrad and RMSprop."""
-    np.add(accumulator, epsilon, out=scratch)
+    np.add(accumulator, _in_dtype(epsilon, accumulator.dtype), out=scratch)
     np.sqrt(scratch, out=scratch)
     np.divide(grads, scratch, out=scratch)
     scratch *= learning_rate
@@ -87,7 +100,7 @@ def _adaptive_step(
 
 def _adaptive_step_sizes(accumulator, learning_rate, epsilon, out):
     """eta / sqrt(G + eps): the per-weight step of AdaGrad and RMSprop."""
-    np.add(accumulator, epsilon, out=out)
+    np.add(accumulator, _in_dtype(epsilon, accumulator.dtype), out=out)
     np.sqrt(out, out=out)
     np.divide(learning_rate, out, out=out)
     return out
@@ -549,7 +562,7 @@ class Adam(_Elementwise):
         np.multiply(grads, grads, out=update)
         _ema(v, update, self.beta_2, s)
         np.sqrt(v, out=s)
-        s += self.epsilon
+        s += _in_dtype(self.epsilon, s.dtype)
         np.multiply(m, -scalars[0], out=update)
         update /= s
         params += update
@@ -558,7 +571,7 @@ class Adam(_Elementwise):
         """Per-weight step of the last update: eta_t / (sqrt(v) + eps)."""
         t, _, v = state
         np.sqrt(v, out=out)
-        out += self.epsilon
+        out += _in_dtype(self.epsilon, out.dtype)
         np.divide(self._eta_t(learning_rate, t), out, out=out)
         return out
 

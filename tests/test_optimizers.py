@@ -7,6 +7,7 @@ arrays everywhere: they share no code with :mod:`skmlp.optimizers`.
 
 import math
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -328,3 +329,39 @@ def test_fused_step_equals_finish_then_step(name, threads):
         assert norm == pytest.approx(np.dot(plain[:n_coef], plain[:n_coef]), rel=1e-12)
     for a, b in zip(state, run.state):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("cls", [AdaGrad, RMSprop, Adam, AdamW])
+def test_epsilon_below_float32_range_keeps_zero_gradients_finite(cls):
+    """An epsilon that rounds to 0 in float32 (1e-50) would make 0/0 of a
+    weight whose gradient has always been 0; such a weight keeps its value
+    (decayed by AdamW's weight decay), and the step sizes stay finite."""
+    optimizer = cls(learning_rate=0.1, epsilon=1e-50)
+    w = np.array([1.0, -2.0, 3.0], dtype=np.float32)
+    state = optimizer.init(w)
+    g = np.array([0.0, 0.5, 0.0], dtype=np.float32)
+    for _ in range(3):
+        state = optimizer.step(w, g, state, 0.1)
+    assert np.isfinite(w).all()
+    untouched = np.float32([1.0, 3.0])
+    for _ in range(3):
+        untouched *= 1 - 0.1 * getattr(optimizer, "weight_decay", 0.0)
+    np.testing.assert_array_equal(w[[0, 2]], untouched)
+    assert w[1] < -2.0 * untouched[0]
+    assert np.isfinite(optimizer.step_sizes(state, 0.1, np.empty_like(w))).all()
+
+
+def test_float32_fit_with_an_epsilon_below_its_range_trains():
+    from sklearn.datasets import load_iris
+
+    from skmlp import MLP
+
+    X, y = load_iris(return_X_y=True)
+    for solver in ["adagrad", "rmsprop", "adam"]:
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            model = MLP(solver=solver, epsilon=1e-50, max_iter=20, random_state=0)
+            model.fit(X.astype(np.float32), y)
+        assert not [w for w in record if "diverged" in str(w.message)]
+        assert model.n_iter_ == 20
+        assert np.isfinite(model.loss_)
