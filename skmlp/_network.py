@@ -201,10 +201,11 @@ class Workspace:
             ),
             default=0,
         )
-        # Split over a team, the backward product runs a block of rows at a
-        # time, so its buffer (and the f' pass over it) stays within a core's
-        # L2 cache.  Not with OpenBLAS's own threads: how it shares a product
-        # out depends on the row count, and so would the float64 bits.
+        # Where the derivative needs the product in a buffer of its own
+        # (tanh, logistic), a layer split over a team computes it a block of
+        # rows at a time, so the buffer (and the f' pass over it) stays within
+        # a core's L2 cache.  Not with OpenBLAS's own threads: how it shares a
+        # product out depends on the row count, and so would the float64 bits.
         self.product_rows = batch_size
         if team.size > 1:
             self.product_rows = max(
