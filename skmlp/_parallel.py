@@ -263,8 +263,9 @@ def team_for(layer_units, batch_size, threads, sparse=False):
 
 
 def _part(state, size, part):
-    """The state of one part: parameter-sized arrays sliced, the rest shared."""
-    if not isinstance(state, tuple):
+    """The state of one part: parameter-sized arrays sliced, the rest shared
+    (the state itself for a part that is the whole vector)."""
+    if not isinstance(state, tuple) or (part.start in (0, None) and part.stop >= size):
         return state
     fields = [
         (a[part] if isinstance(a, np.ndarray) and a.shape == (size,) else a)

@@ -280,9 +280,7 @@ class OptimizerRun:
             own, scratch = optimizer._own_scratch(g)
             n_w = min(max(n_coef - start, 0), w.shape[0])
             finish_gradient(w[:n_w], g[:n_w], g[n_w:], l2, weight_sum, own[0][:n_w])
-            whole = w.shape[0] == size
-            piece_state = state if whole else _part(state, size, piece)
-            optimizer._update(w, g, piece_state, scratch, scalars)
+            optimizer._update(w, g, _part(state, size, piece), scratch, scalars)
             if n_w:
                 total += float(np.dot(w[:n_w], w[:n_w]))
         return total

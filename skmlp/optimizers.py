@@ -173,17 +173,8 @@ class _Elementwise(Optimizer):
         return state, learning_rate
 
     def step(self, params, grads, state, learning_rate):
-        """Apply one step in place (see the class docstring for the rule)."""
-        size = params.shape[0]
-        if size <= CHUNK:
-            state, scalars = self._begin(state, learning_rate)
-            scratch = _scratch(params.dtype, size, self._scratch_count)
-            self._update(params, grads, state, scratch, scalars)
-            return state
-        return self._step_pieces(params, grads, state, learning_rate)
-
-    def _step_pieces(self, params, grads, state, learning_rate):
-        """The step a :data:`CHUNK`-sized piece at a time."""
+        """Apply one step in place (see the class docstring for the rule), a
+        :data:`CHUNK`-sized piece at a time."""
         state, scalars = self._begin(state, learning_rate)
         size = params.shape[0]
         for start in range(0, size, CHUNK):
