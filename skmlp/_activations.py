@@ -55,7 +55,8 @@ def _zero_row(dtype, width):
 def _relu(Z: np.ndarray, row: np.ndarray | None = None) -> None:
     if Z.dtype == np.float32 and Z.ndim == 2:
         # NumPy 2.4 vectorizes float32 maximum against a row of zeros, not
-        # against a scalar: 2.5-3.5x faster (float64 gains nothing).
+        # against a scalar: 2-2.7x faster (benchmarks/bench_kernels.py;
+        # float64 gains nothing).
         np.maximum(Z, _zero_row(Z.dtype, Z.shape[1]), out=Z)
     else:
         np.maximum(Z, 0, out=Z)

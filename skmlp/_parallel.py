@@ -57,7 +57,8 @@ MIN_PART_UNITS = 256
 #: NumPy's ufunc buffer, in elements, in the threads of a team.  A ufunc over
 #: a column part (a strided 2-D view) otherwise copies it through 8192-element
 #: buffers allocated on every call; with buffers no longer than a part's
-#: rows it runs row by row in place, 1.3-4x faster (float64, 2 cores).
+#: rows it runs row by row in place: a hidden layer's passes 1.5-2x faster
+#: (float64, benchmarks/bench_kernels.py).
 TEAM_UFUNC_BUFFER = 512
 
 _local = threading.local()

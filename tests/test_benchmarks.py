@@ -30,12 +30,18 @@ def _load(name):
 
 @pytest.fixture(scope="module")
 def bench():
-    """The three scripts and _machine, imported as ``python benchmarks/x.py``
+    """The scripts and _machine, imported as ``python benchmarks/x.py``
     would: with the benchmarks directory on sys.path."""
     added = str(BENCHMARKS) not in sys.path
     if added:
         sys.path.insert(0, str(BENCHMARKS))
-    names = ("_machine", "bench_epoch", "bench_memory", "bench_scaling")
+    names = (
+        "_machine",
+        "bench_epoch",
+        "bench_memory",
+        "bench_scaling",
+        "bench_kernels",
+    )
     try:
         yield {name: _load(name) for name in names}
     finally:
@@ -345,3 +351,42 @@ def test_bench_scaling(bench, tmp_path, capsys):
     assert re.search(r"target: time per epoch proportional to n .*: (PASS|FAIL)", text)
     md = out.read_text()
     assert "| samples | repeats | s/epoch |" in md and "| 300 | 2 |" in md
+
+
+def test_bench_kernels_products_are_the_epochs(bench, monkeypatch):
+    # The "products alone" an epoch is compared with are the network's: per
+    # minibatch, a forward product per layer, a weight-gradient product per
+    # layer, and a backward product per hidden layer, with their shapes.
+    kernels = bench["bench_kernels"]
+    X = np.ones((10, 4))
+    seen = []
+    real = np.matmul
+
+    def matmul(a, b, out):
+        seen.append((a.shape, b.shape))
+        return real(a, b, out=out)
+
+    run, count = kernels.epoch_products(X, (5, 6), 3, batch=4)
+    monkeypatch.setattr(kernels.np, "matmul", matmul)
+    run()
+    per_batch = [
+        ((4, 4), (4, 5)),
+        ((4, 5), (5, 6)),
+        ((4, 6), (6, 3)),
+        ((6, 4), (4, 3)),
+        ((4, 3), (3, 6)),
+        ((5, 4), (4, 6)),
+        ((4, 6), (6, 5)),
+        ((4, 4), (4, 5)),
+    ]
+    assert count == len(per_batch) == 8
+    assert seen == per_batch * 3  # ceil(10 / 4) minibatches
+
+
+def test_bench_kernels_runs(bench, capsys):
+    kernels = bench["bench_kernels"]
+    times = kernels.main(["--samples", "2000", "--epochs", "1", "--repeats", "1"])
+    out = capsys.readouterr().out
+    assert set(times) == {"skmlp", "scikit-learn", "8 products alone"}
+    assert all(_positive_finite(t) for t in times.values())
+    assert out.count("x faster") == 6

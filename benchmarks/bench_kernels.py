@@ -1,0 +1,174 @@
+"""The measurements behind docs/performance.md's explanations.
+
+Three parts, each timed in the same run, alternating the variants:
+
+- ``products``: one epoch of ``hidden_layer_sizes=(256, 256)``, adam, batch
+  1000, float64 on the ``bench_epoch.py`` data, three ways: skmlp, scikit-learn,
+  and the epoch's eight matrix products alone (the same shapes, into
+  preallocated buffers, at the machine's BLAS settings).  scikit-learn's time
+  over the products' time is how much faster than scikit-learn any loop
+  running those products could be.
+- ``buffer``: the elementwise passes of a hidden layer (bias, ReLU, mask,
+  mask multiply, bias gradient) over a column part (``n x 512`` of an ``n x
+  1024`` array), with NumPy's default 8192-element ufunc buffer and with the
+  512 a team's threads use (``skmlp._parallel.TEAM_UFUNC_BUFFER``).
+- ``relu``: float32 ``np.maximum(Z, 0)`` against ``np.maximum(Z, zero_row)``.
+
+Usage::
+
+    python benchmarks/bench_kernels.py            # about a minute, idle machine
+    python benchmarks/bench_kernels.py --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import statistics
+import time
+import warnings
+
+import _machine
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+
+from skmlp import MLPClassifier
+from skmlp._parallel import TEAM_UFUNC_BUFFER
+
+
+def _best(fn, repeats, number=1):
+    """Median over ``repeats`` of the mean seconds of ``number`` calls."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - start) / number)
+    return statistics.median(times)
+
+
+def epoch_products(X, hidden, n_outputs, batch):
+    """A function running the matrix products of one epoch (forward, weight
+    gradients, backward products) with ``X``'s shapes, and their count."""
+    rng = np.random.default_rng(0)
+    units = [X.shape[1], *hidden, n_outputs]
+    W = [rng.standard_normal((a, b)) for a, b in itertools.pairwise(units)]
+    G = [np.empty_like(w) for w in W]
+    A = [X[:batch]] + [np.empty((batch, u)) for u in units[1:]]
+    steps = -(-X.shape[0] // batch)
+
+    def run():
+        for _ in range(steps):
+            for i, w in enumerate(W):
+                np.matmul(A[i], w, out=A[i + 1])
+            for i in range(len(W) - 1, -1, -1):
+                np.matmul(A[i].T, A[i + 1], out=G[i])
+                if i:
+                    np.matmul(A[i + 1], W[i].T, out=A[i])
+
+    return run, 3 * len(W) - 1
+
+
+def products(n_samples, hidden, batch, epochs, repeats):
+    X, y = _machine.synthetic_data(n_samples)
+    params = {
+        "hidden_layer_sizes": hidden,
+        "batch_size": batch,
+        "max_iter": epochs,
+        "tol": 0.0,
+        "n_iter_no_change": 10**6,
+        "random_state": 0,
+    }
+    run, count = epoch_products(X, hidden, len(np.unique(y)), batch)
+    fits = {
+        "skmlp": lambda: MLPClassifier(**params).fit(X, y),
+        "scikit-learn": lambda: SkMLPClassifier(**params).fit(X, y),
+        f"{count} products alone": lambda: [run() for _ in range(epochs)],
+    }
+    times = {name: [] for name in fits}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for fit in fits.values():
+            fit()  # warm-up
+        for _ in range(repeats):
+            for name, fit in fits.items():
+                times[name].append(_machine.timed(fit)[1] / epochs)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def buffer_passes(rows, repeats):
+    rng = np.random.default_rng(0)
+    full = rng.standard_normal((rows, 1024))
+    part = full[:, :512]
+    b, mask, grad_b = (
+        rng.standard_normal(512),
+        np.empty((rows, 512), bool),
+        np.empty(512),
+    )
+
+    def passes():
+        np.add(part, b, out=part)
+        np.maximum(part, 0, out=part)
+        np.greater(part, 0, out=mask)
+        np.multiply(part, mask, out=part)
+        np.add.reduce(part, axis=0, out=grad_b)
+
+    result = {}
+    for size in (8192, TEAM_UFUNC_BUFFER):
+        previous = np.setbufsize(size)
+        try:
+            result[size] = _best(passes, repeats, number=20)
+        finally:
+            np.setbufsize(previous)
+    return result
+
+
+def relu_forms(rows, repeats):
+    Z = np.random.default_rng(0).standard_normal((rows, 256)).astype(np.float32)
+    zeros = np.zeros(256, np.float32)
+    return {
+        "np.maximum(Z, 0)": _best(lambda: np.maximum(Z, 0, out=Z), repeats, 50),
+        "np.maximum(Z, zero_row)": _best(
+            lambda: np.maximum(Z, zeros, out=Z), repeats, 50
+        ),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--samples", type=int, default=20000)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    for line in _machine.machine_info():
+        print(line)
+
+    times = products(args.samples, (256, 256), 1000, args.epochs, args.repeats)
+    print("\n(256, 256), adam, batch 1000, float64: seconds per epoch")
+    sk = times["scikit-learn"]
+    for name, t in times.items():
+        print(f"  {name:20s} {t:8.4f}   scikit-learn / this {sk / t:5.2f}x")
+
+    print("\nhidden-layer passes over a column part (n x 512 of n x 1024), float64")
+    for rows in (32, 200, 1000):
+        res = buffer_passes(rows, args.repeats)
+        slow, fast = res[8192], res[TEAM_UFUNC_BUFFER]
+        print(
+            f"  n={rows:5d}: buffer 8192 {slow * 1e6:8.1f} us, "
+            f"{TEAM_UFUNC_BUFFER} {fast * 1e6:8.1f} us: {slow / fast:4.2f}x faster"
+        )
+
+    print("\nfloat32 ReLU over n x 256")
+    for rows in (32, 200, 1000):
+        res = relu_forms(rows, args.repeats)
+        scalar, row = res.values()
+        print(
+            f"  n={rows:5d}: scalar {scalar * 1e6:7.1f} us, zero row "
+            f"{row * 1e6:7.1f} us: {scalar / row:4.2f}x faster"
+        )
+    return times
+
+
+if __name__ == "__main__":
+    main()
