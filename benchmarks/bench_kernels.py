@@ -13,6 +13,9 @@ Three parts, each timed in the same run, alternating the variants:
   1024`` array), with NumPy's default 8192-element ufunc buffer and with the
   512 a team's threads use (``skmlp._parallel.TEAM_UFUNC_BUFFER``).
 - ``relu``: float32 ``np.maximum(Z, 0)`` against ``np.maximum(Z, zero_row)``.
+- ``row max``: softmax's row maxima over ``n x k`` outputs, as one
+  reduction along the rows and as a pass per column, and which of the two
+  ``skmlp._activations._max_by_columns`` picks.
 
 Usage::
 
@@ -34,6 +37,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 
 from skmlp import MLPClassifier
+from skmlp._activations import _max_by_columns
 from skmlp._parallel import TEAM_UFUNC_BUFFER
 
 
@@ -53,9 +57,12 @@ def epoch_products(X, hidden, n_outputs, batch):
     gradients, backward products) with ``X``'s shapes, and their count."""
     rng = np.random.default_rng(0)
     units = [X.shape[1], *hidden, n_outputs]
-    W = [rng.standard_normal((a, b)) for a, b in itertools.pairwise(units)]
+    W = [
+        rng.standard_normal((a, b)).astype(X.dtype)
+        for a, b in itertools.pairwise(units)
+    ]
     G = [np.empty_like(w) for w in W]
-    A = [X[:batch]] + [np.empty((batch, u)) for u in units[1:]]
+    A = [X[:batch]] + [np.empty((batch, u), X.dtype) for u in units[1:]]
     steps = -(-X.shape[0] // batch)
 
     def run():
@@ -135,6 +142,22 @@ def relu_forms(rows, repeats):
     }
 
 
+def _column_max(Z, row):
+    # The column form of skmlp._activations._row_max, whichever it picks.
+    np.maximum(Z[:, 0], Z[:, 1], out=row)
+    for j in range(2, Z.shape[1]):
+        np.maximum(row, Z[:, j], out=row)
+
+
+def row_max_forms(rows, k, repeats):
+    Z = np.random.default_rng(0).standard_normal((rows, k))
+    row = np.empty(rows)
+    reduced = _best(lambda: np.maximum.reduce(Z, axis=1, out=row), repeats, 200)
+    columns = _best(lambda: _column_max(Z, row), repeats, 200)
+    chosen = "columns" if _max_by_columns(rows, k) else "reduce"
+    return reduced, columns, chosen
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--samples", type=int, default=20000)
@@ -166,6 +189,15 @@ def main(argv=None):
         print(
             f"  n={rows:5d}: scalar {scalar * 1e6:7.1f} us, zero row "
             f"{row * 1e6:7.1f} us: {scalar / row:4.2f}x faster"
+        )
+
+    print("\nsoftmax row maxima over n x k, float64")
+    for rows, k in ((32, 3), (120, 3), (1000, 3), (32, 10), (200, 10), (1000, 10)):
+        reduced, columns, chosen = row_max_forms(rows, k, args.repeats)
+        print(
+            f"  n={rows:5d} k={k:3d}: reduce {reduced * 1e6:6.1f} us, columns "
+            f"{columns * 1e6:6.1f} us: columns {reduced / columns:4.2f}x faster; "
+            f"skmlp takes {chosen}"
         )
     return times
 
