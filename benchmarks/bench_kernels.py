@@ -2,12 +2,14 @@
 
 Three parts, each timed in the same run, alternating the variants:
 
-- ``products``: one epoch of ``hidden_layer_sizes=(256, 256)``, adam, batch
-  1000, float64 on the ``bench_epoch.py`` data, three ways: skmlp, scikit-learn,
-  and the epoch's eight matrix products alone (the same shapes, into
-  preallocated buffers, at the machine's BLAS settings).  scikit-learn's time
-  over the products' time is how much faster than scikit-learn any loop
-  running those products could be.
+- ``products``: one epoch with adam on the ``bench_epoch.py`` data, three
+  ways: skmlp, scikit-learn, and the epoch's matrix products alone (the same
+  shapes and dtype, into preallocated buffers, at the machine's BLAS
+  settings), for ``hidden_layer_sizes=(256, 256)`` at batch 1000 in float64
+  unless ``--cells`` names others.  scikit-learn's time over the products'
+  time is how much faster than scikit-learn any loop running those products
+  could be; each is also given as a fraction of the matrix-multiply peak
+  (``bench_epoch.py``'s), measured in the same run.
 - ``buffer``: the elementwise passes of a hidden layer (bias, ReLU, mask,
   mask multiply, bias gradient) over a column part (``n x 512`` of an ``n x
   1024`` array), with NumPy's default 8192-element ufunc buffer and with the
@@ -21,6 +23,9 @@ Usage::
 
     python benchmarks/bench_kernels.py            # about a minute, idle machine
     python benchmarks/bench_kernels.py --repeats 5
+    # the batch-1000 cells bench_epoch.py fails, a few minutes:
+    python benchmarks/bench_kernels.py --cells 64:1000:float64 \
+        256x256:1000:float64 1024x1024:1000:float64 1024x1024:1000:float32
 """
 
 from __future__ import annotations
@@ -77,8 +82,22 @@ def epoch_products(X, hidden, n_outputs, batch):
     return run, 3 * len(W) - 1
 
 
-def products(n_samples, hidden, batch, epochs, repeats):
+def parse_cell(text):
+    """``"256x256:1000:float64"`` -> ``((256, 256), 1000, "float64")``."""
+    try:
+        hidden, batch, dtype = text.split(":")
+        cell = tuple(int(u) for u in hidden.split("x")), int(batch), dtype
+        np.dtype(dtype)
+    except (ValueError, TypeError) as exc:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not HIDDEN:BATCH:DTYPE, e.g. 256x256:1000:float64"
+        ) from exc
+    return cell
+
+
+def products(n_samples, hidden, batch, epochs, repeats, dtype="float64"):
     X, y = _machine.synthetic_data(n_samples)
+    X = X.astype(dtype)
     params = {
         "hidden_layer_sizes": hidden,
         "batch_size": batch,
@@ -163,15 +182,36 @@ def main(argv=None):
     parser.add_argument("--samples", type=int, default=20000)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--cells",
+        nargs="+",
+        type=parse_cell,
+        default=[((256, 256), 1000, "float64")],
+        metavar="HIDDEN:BATCH:DTYPE",
+        help="cells of the products part (default 256x256:1000:float64)",
+    )
     args = parser.parse_args(argv)
     for line in _machine.machine_info():
         print(line)
 
-    times = products(args.samples, (256, 256), 1000, args.epochs, args.repeats)
-    print("\n(256, 256), adam, batch 1000, float64: seconds per epoch")
-    sk = times["scikit-learn"]
-    for name, t in times.items():
-        print(f"  {name:20s} {t:8.4f}   scikit-learn / this {sk / t:5.2f}x")
+    dtypes = sorted({dtype for _, _, dtype in args.cells})
+    peaks = _machine.matmul_peak(dtypes)
+    print(
+        "matrix-multiply peak: "
+        + ", ".join(f"{d} {peaks[d]:.1f} GFLOP/s" for d in dtypes)
+    )
+    for hidden, batch, dtype in args.cells:
+        times = products(args.samples, hidden, batch, args.epochs, args.repeats, dtype)
+        # The synthetic data's 100 features and 10 classes.
+        units = [100, *hidden, 10]
+        flops = 6 * args.samples * sum(a * b for a, b in itertools.pairwise(units))
+        print(f"\n{hidden}, adam, batch {batch}, {dtype}: seconds per epoch")
+        sk = times["scikit-learn"]
+        for name, t in times.items():
+            print(
+                f"  {name:20s} {t:8.4f}   scikit-learn / this {sk / t:5.2f}x   "
+                f"{flops / t / 1e9 / peaks[dtype]:6.1%} of peak"
+            )
 
     print("\nhidden-layer passes over a column part (n x 512 of n x 1024), float64")
     for rows in (32, 200, 1000):

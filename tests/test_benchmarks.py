@@ -5,6 +5,7 @@ networks, no PyTorch unless a test asks for it), so they check that the
 scripts run and report what they should, not how fast anything is.
 """
 
+import argparse
 import importlib.util
 import math
 import re
@@ -381,6 +382,23 @@ def test_bench_kernels_products_are_the_epochs(bench, monkeypatch):
     ]
     assert count == len(per_batch) == 8
     assert seen == per_batch * 3  # ceil(10 / 4) minibatches
+
+
+def test_bench_kernels_cells(bench, capsys):
+    kernels = bench["bench_kernels"]
+    assert kernels.parse_cell("256x256:1000:float64") == ((256, 256), 1000, "float64")
+    assert kernels.parse_cell("64:32:float32") == ((64,), 32, "float32")
+    for bad in ("256x256:1000", "a:1000:float64", "64:32:float99"):
+        with pytest.raises(argparse.ArgumentTypeError, match="HIDDEN:BATCH:DTYPE"):
+            kernels.parse_cell(bad)
+    args = ["--samples", "600", "--epochs", "1", "--repeats", "1"]
+    times = kernels.main([*args, "--cells", "8:200:float32", "6x5:300:float64"])
+    out = capsys.readouterr().out
+    assert "(8,), adam, batch 200, float32" in out
+    assert "(6, 5), adam, batch 300, float64" in out
+    assert out.count("of peak") == 6
+    assert set(times) == {"skmlp", "scikit-learn", "8 products alone"}
+    assert all(_positive_finite(t) for t in times.values())
 
 
 def test_bench_kernels_runs(bench, capsys):
