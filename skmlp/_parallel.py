@@ -68,11 +68,20 @@ def thread_scratch(dtype, size, count=2):
     """``count`` scratch arrays of ``size`` (at most :data:`CHUNK`) elements
     of ``dtype``, this thread's own, each allocated the first time it is
     asked for."""
+    views = _local.__dict__.setdefault("views", {})
+    key = (dtype, size, count)
+    found = views.get(key)
+    if found is not None:
+        return found
     buffers = _local.__dict__.setdefault("buffers", {})
     arrays = buffers.setdefault(dtype, [])
     while len(arrays) < count:
         arrays.append(np.empty(CHUNK, dtype))
-    return tuple(a[:size] for a in arrays[:count])
+    # Every step asks for the same few views: keep them, a bounded number.
+    if len(views) >= 64:
+        views.clear()
+    found = views[key] = tuple(a[:size] for a in arrays[:count])
+    return found
 
 
 _pools = {}
@@ -113,6 +122,7 @@ class Team:
             self.size > 1 if one_blas_thread is None else bool(one_blas_thread)
         )
         self._pool = _executor(self.size - 1) if self.size > 1 else None
+        self._vector_parts = {}
 
     def run(self, fn, *args):
         """Call ``fn(part, *args)`` for every part; return when all are done."""
@@ -147,9 +157,19 @@ class Team:
         return [slice(a, b) for a, b in itertools.pairwise(bounds)]
 
     def vector_parts(self, size):
-        """Split a vector of ``size`` into one contiguous slice per part."""
-        bounds = [size * p // self.size for p in range(self.size + 1)]
-        return [slice(a, b) for a, b in itertools.pairwise(bounds)]
+        """Split a vector of ``size`` into one contiguous slice per part.
+
+        The list is cached (every optimizer step asks for the same one), so
+        callers must not modify it.
+        """
+        parts = self._vector_parts.get(size)
+        if parts is None:
+            bounds = [size * p // self.size for p in range(self.size + 1)]
+            parts = [slice(a, b) for a, b in itertools.pairwise(bounds)]
+            if len(self._vector_parts) >= 16:
+                self._vector_parts.clear()
+            self._vector_parts[size] = parts
+        return parts
 
 
 #: Everything in the calling thread.

@@ -544,7 +544,9 @@ class Adam(_Elementwise):
 
     def _begin(self, state, learning_rate):
         t = state.t + 1
-        return state._replace(t=t), (self._eta_t(learning_rate, t), learning_rate)
+        # The constructor, not _replace: this runs every step.
+        state = AdamState(t, state.m, state.v)
+        return state, (self._eta_t(learning_rate, t), learning_rate)
 
     def _update(self, params, grads, state, scratch, scalars):
         _, m, v = state
