@@ -42,7 +42,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 
 from skmlp import MLPClassifier
-from skmlp._activations import _max_by_columns
+from skmlp._activations import _column_max, _max_by_columns
 from skmlp._parallel import TEAM_UFUNC_BUFFER
 
 
@@ -159,13 +159,6 @@ def relu_forms(rows, repeats):
             lambda: np.maximum(Z, zeros, out=Z), repeats, 50
         ),
     }
-
-
-def _column_max(Z, row):
-    # The column form of skmlp._activations._row_max, whichever it picks.
-    np.maximum(Z[:, 0], Z[:, 1], out=row)
-    for j in range(2, Z.shape[1]):
-        np.maximum(row, Z[:, j], out=row)
 
 
 def row_max_forms(rows, k, repeats):

@@ -81,10 +81,14 @@ def _row_max(Z: np.ndarray, row: np.ndarray | None = None) -> np.ndarray:
     if not _max_by_columns(n, k):
         return np.maximum.reduce(Z, axis=1, out=row)
     # A maximum is exact in any order: the same numbers as the reduction.
-    if row is None:
-        row = np.empty(n, Z.dtype)
+    return _column_max(Z, np.empty(n, Z.dtype) if row is None else row)
+
+
+def _column_max(Z: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """The row maxima of ``Z`` (at least 2 columns) into ``row``, a pass per
+    column."""
     np.maximum(Z[:, 0], Z[:, 1], out=row)
-    for j in range(2, k):
+    for j in range(2, Z.shape[1]):
         np.maximum(row, Z[:, j], out=row)
     return row
 
