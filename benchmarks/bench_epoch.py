@@ -278,9 +278,7 @@ def parse_args(argv=None):
         type=int,
         default=None,
         help="limit BLAS/OpenMP threads with threadpoolctl, and PyTorch's with "
-        "torch.set_num_threads (None: unchanged); skmlp's own second thread "
-        "for the optimizer step of large networks (skmlp/_parallel.py) is not "
-        "affected",
+        "torch.set_num_threads (None: unchanged)",
     )
     p.add_argument(
         "--no-torch",

@@ -10,10 +10,6 @@ Three parts, each timed in the same run, alternating the variants:
   time is how much faster than scikit-learn any loop running those products
   could be; each is also given as a fraction of the matrix-multiply peak
   (``bench_epoch.py``'s), measured in the same run.
-- ``buffer``: the elementwise passes of a hidden layer (bias, ReLU, mask,
-  mask multiply, bias gradient) over a column part (``n x 512`` of an ``n x
-  1024`` array), with NumPy's default 8192-element ufunc buffer and with the
-  512 a team's threads use (``skmlp._parallel.TEAM_UFUNC_BUFFER``).
 - ``relu``: float32 ``np.maximum(Z, 0)`` against ``np.maximum(Z, zero_row)``.
 - ``row max``: softmax's row maxima over ``n x k`` outputs, as one
   reduction along the rows and as a pass per column, and which of the two
@@ -43,7 +39,6 @@ from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 
 from skmlp import MLPClassifier
 from skmlp._activations import _column_max, _max_by_columns
-from skmlp._parallel import TEAM_UFUNC_BUFFER
 
 
 def _best(fn, repeats, number=1):
@@ -123,33 +118,6 @@ def products(n_samples, hidden, batch, epochs, repeats, dtype="float64"):
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-def buffer_passes(rows, repeats):
-    rng = np.random.default_rng(0)
-    full = rng.standard_normal((rows, 1024))
-    part = full[:, :512]
-    b, mask, grad_b = (
-        rng.standard_normal(512),
-        np.empty((rows, 512), bool),
-        np.empty(512),
-    )
-
-    def passes():
-        np.add(part, b, out=part)
-        np.maximum(part, 0, out=part)
-        np.greater(part, 0, out=mask)
-        np.multiply(part, mask, out=part)
-        np.add.reduce(part, axis=0, out=grad_b)
-
-    result = {}
-    for size in (8192, TEAM_UFUNC_BUFFER):
-        previous = np.setbufsize(size)
-        try:
-            result[size] = _best(passes, repeats, number=20)
-        finally:
-            np.setbufsize(previous)
-    return result
-
-
 def relu_forms(rows, repeats):
     Z = np.random.default_rng(0).standard_normal((rows, 256)).astype(np.float32)
     zeros = np.zeros(256, np.float32)
@@ -205,15 +173,6 @@ def main(argv=None):
                 f"  {name:20s} {t:8.4f}   scikit-learn / this {sk / t:5.2f}x   "
                 f"{flops / t / 1e9 / peaks[dtype]:6.1%} of peak"
             )
-
-    print("\nhidden-layer passes over a column part (n x 512 of n x 1024), float64")
-    for rows in (32, 200, 1000):
-        res = buffer_passes(rows, args.repeats)
-        slow, fast = res[8192], res[TEAM_UFUNC_BUFFER]
-        print(
-            f"  n={rows:5d}: buffer 8192 {slow * 1e6:8.1f} us, "
-            f"{TEAM_UFUNC_BUFFER} {fast * 1e6:8.1f} us: {slow / fast:4.2f}x faster"
-        )
 
     print("\nfloat32 ReLU over n x 256")
     for rows in (32, 200, 1000):

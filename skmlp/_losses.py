@@ -4,7 +4,7 @@ With the canonical link the derivative of the loss with respect to the output
 pre-activation is simply ``y_pred - y`` (times the sample weight), so the
 backward pass starts from that difference for every loss here.
 
-All values are sample-weighted means over rows and sums over outputs:
+Each value is a sample-weighted mean over rows, then summed over outputs:
 
 - ``squared_error`` (identity output): :math:`\\frac12 \\sum_k (y_k - p_k)^2`
 - ``poisson`` (exp output): :math:`\\sum_k y_k \\log(y_k / p_k) - y_k + p_k`
@@ -13,7 +13,15 @@ All values are sample-weighted means over rows and sums over outputs:
   :math:`-\\sum_k y_k \\log p_k + (1 - y_k) \\log(1 - p_k)`
 
 Probabilities are clipped to ``[eps, 1 - eps]`` of their dtype before the log,
-as scikit-learn does, so a saturated output gives a large finite loss.
+as scikit-learn does, so a saturated output gives a large finite loss.  The
+targets may be soft (any value in [0, 1]), as distillation needs.
+
+Every value is computed with scikit-learn's operations in scikit-learn's
+order (``xlogy`` for the logs, a mean over rows per output with NumPy's
+``np.average`` reductions, then a sum over outputs), so for float64 networks
+it is scikit-learn's loss to the last bit: L-BFGS-B's line search and the
+``tol`` stopping rule turn a single differing bit into a different fit.
+float32 networks have their loss computed in float64 from the float32 outputs.
 
 scikit-learn's squared error takes the *mean* over outputs while its gradient
 is that of the *sum*; here the value is the sum, so the reported loss is the
@@ -28,73 +36,74 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import xlogy
 
-from skmlp._activations import _row_max
 
+def _output_means(terms, sample_weight, columns):
+    """``np.average(terms, weights=sample_weight, axis=0)`` into ``columns``.
 
-def _weighted_mean(per_row, sample_weight):
-    """Sum of ``per_row`` weighted by the sample weights, over their sum."""
+    The same reductions as NumPy's ``average`` (a sum down each column, in
+    ``terms``' memory order, divided by the row count or by the pairwise sum
+    of the weights), so the same bits; ``terms`` is overwritten.
+    """
     if sample_weight is None:
-        return np.add.reduce(per_row) / per_row.shape[0]
-    return np.dot(sample_weight, per_row) / np.add.reduce(sample_weight)
+        np.add.reduce(terms, axis=0, out=columns)
+        columns /= terms.shape[0]
+    else:
+        terms *= sample_weight[:, np.newaxis]
+        np.add.reduce(terms, axis=0, out=columns)
+        columns /= np.add.reduce(sample_weight)
+    return columns
 
 
-# Each loss gets ``buf`` (like ``p``), ``buf64`` (float64, like ``p``; it may
-# be ``buf`` itself for float64) and ``row64`` (float64, one entry per row).
-# Sums and logs run in float64 whatever the dtype of ``p``, as in scikit-learn,
-# so L-BFGS sees an accurate objective for float32 networks too.
-
-
-def _squared_error(y, p, sample_weight, buf, buf64, row64):
-    np.subtract(y, p, out=buf)
-    np.multiply(buf, buf, out=buf64)
-    np.add.reduce(buf64, axis=1, out=row64)
-    return 0.5 * _weighted_mean(row64, sample_weight)
-
-
-def _poisson(y, p, sample_weight, buf, buf64, row64):
-    np.divide(y, p, out=buf64)
-    xlogy(y, buf64, out=buf64)
-    buf64 -= y
-    buf64 += p
-    np.add.reduce(buf64, axis=1, out=row64)
-    return _weighted_mean(row64, sample_weight)
-
-
-def _clipped_log(x, eps, out):
-    # np.clip's two ufuncs without its Python wrapper (same values, NaN kept).
-    np.maximum(x, eps, out=out)
-    np.minimum(out, 1 - eps, out=out)
-    return np.log(out, out=out)
-
-
-def _log_loss(y, p, sample_weight, buf, buf64, row64):
-    # Rows of y are one-hot, so sum_k y_k log p_k is the log of the one
-    # probability that y picks out: the only entry of y * p that may be
-    # nonzero, so the row's maximum is its sum, exactly (NaN included), and
-    # the maximum is the faster of the two over a few columns.
-    np.multiply(p, y, out=buf)
-    _row_max(buf, row64)
+def _clip_probabilities(p, out):
+    """``np.clip(p, eps, 1 - eps)`` with ``eps`` of ``p``'s dtype, into ``out``."""
     eps = np.finfo(p.dtype).eps
-    return -_weighted_mean(_clipped_log(row64, eps, row64), sample_weight)
+    # np.clip's two ufuncs without its Python wrapper: the same values, NaN kept.
+    np.maximum(p, eps, out=out)
+    np.minimum(out, 1 - eps, out=out)
+    return out
 
 
-def _binary_log_loss(y, p, sample_weight, buf, buf64, row64):
-    # log p where y = 1 and log(1 - p) where y = 0.
-    positive = y if y.dtype == bool else y > 0.5
-    np.subtract(1, p, out=buf)
-    np.copyto(buf, p, where=positive)
-    _clipped_log(buf, np.finfo(p.dtype).eps, buf64)
-    np.add.reduce(buf64, axis=1, out=row64)
-    return -_weighted_mean(row64, sample_weight)
+def _complement(y):
+    """``1 - y``; for boolean targets their negation, the same 0/1 values."""
+    return np.logical_not(y) if y.dtype == bool else 1 - y
+
+
+def _squared_error(y, p, sample_weight, terms, other, columns):
+    np.subtract(y, p, out=terms)
+    np.multiply(terms, terms, out=terms)
+    return 0.5 * np.add.reduce(_output_means(terms, sample_weight, columns))
+
+
+def _poisson(y, p, sample_weight, terms, other, columns):
+    np.divide(y, p, out=terms)
+    xlogy(y, terms, out=terms)
+    terms -= y
+    terms += p
+    return np.add.reduce(_output_means(terms, sample_weight, columns))
+
+
+def _log_loss(y, p, sample_weight, terms, other, columns):
+    xlogy(y, _clip_probabilities(p, terms), out=terms)
+    return -np.add.reduce(_output_means(terms, sample_weight, columns))
+
+
+def _binary_log_loss(y, p, sample_weight, terms, other, columns):
+    _clip_probabilities(p, terms)
+    np.subtract(1, terms, out=other)
+    xlogy(y, terms, out=terms)
+    xlogy(_complement(y), other, out=other)
+    terms += other
+    return -np.add.reduce(_output_means(terms, sample_weight, columns))
 
 
 class Loss(NamedTuple):
     """A loss and the output activation whose canonical link it is.
 
-    ``value(y, y_pred, sample_weight, buf, buf64, row64)`` returns the
-    sample-weighted mean loss; ``y_pred`` is the output *after* the
-    activation; ``buf`` (like ``y_pred``), ``buf64`` (float64, like
-    ``y_pred``) and ``row64`` (float64, one entry per row) are scratch.
+    ``value(y, y_pred, sample_weight, terms, other, columns)`` returns the
+    loss: for each output the sample-weighted mean over rows, summed over
+    outputs.  ``y_pred`` is the output *after* the activation; ``terms`` and
+    ``other`` (float64, shaped like ``y_pred``) and ``columns`` (float64, one
+    entry per output) are scratch.
     """
 
     output_activation: str

@@ -21,7 +21,6 @@ as in scikit-learn; :mod:`skmlp.penalties` says how ``penalty``, ``alpha`` and
 
 from __future__ import annotations
 
-import math
 from itertools import pairwise
 
 import numpy as np
@@ -29,10 +28,7 @@ import scipy.sparse as sp
 
 from skmlp._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from skmlp._losses import LOSSES
-from skmlp._parallel import CHUNK, SERIAL, thread_scratch
-
-#: Bytes of a backward-product block (see :class:`Workspace`).
-PRODUCT_BYTES = 1 << 18
+from skmlp._pieces import CHUNK, thread_scratch
 
 
 class Layout:
@@ -119,14 +115,6 @@ def _matmul(A, W, out):
         out[...] = A @ W
 
 
-def _columns(a, cols):
-    return a if cols is None else a[:, cols]
-
-
-def _entries(a, cols):
-    return a if cols is None else a[cols]
-
-
 def _forward_layer(A, W, b, Z, activation, row=None):
     """``Z = activation(A @ W + b)``, in place."""
     _matmul(A, W, Z)
@@ -166,56 +154,27 @@ class Workspace:
     activations : list of ndarray
         Per-layer ``(batch_size, units)`` buffers; a smaller batch uses the
         leading rows.  The backward pass turns each into the layer's delta.
-    out_scratch : ndarray
-        Like the output layer, scratch for the loss.
     row : ndarray of shape (batch_size,)
         Per-row scratch for softmax.
-    loss, loss_row : ndarray
-        float64 scratch for the loss, like the output layer and per row.
-    team : Team
-        The threads the pass is split over, and each layer's column parts.
+    loss_terms, loss_other, loss_columns : ndarray
+        float64 scratch for the loss: two like the output layer, one entry
+        per output.
     """
 
-    def __init__(self, layout, batch_size, dtype, team=SERIAL):
+    def __init__(self, layout, batch_size, dtype):
         units = layout.layer_units[1:]
         self.batch_size = batch_size
         self.activations = [np.empty((batch_size, u), dtype=dtype) for u in units]
-        self.out_scratch = np.empty((batch_size, units[-1]), dtype=dtype)
         self.row = np.empty(batch_size, dtype=dtype)
-        self.loss = (
-            self.out_scratch
-            if np.dtype(dtype) == np.float64
-            else np.empty((batch_size, units[-1]))
-        )
-        self.loss_row = np.empty(batch_size)
-        self.team = team
-        self.parts = [team.column_parts(u) for u in units]
-        self.weight_parts = team.vector_parts(layout.n_coef)
-        self.partial = np.zeros(team.size)
-        width = max(
-            (
-                units[i] if p is None else p.stop - p.start
-                for i, parts in enumerate(self.parts[:-1])
-                for p in parts
-                if p is not False
-            ),
-            default=0,
-        )
-        # Where the derivative needs the product in a buffer of its own
-        # (tanh, logistic), a layer split over a team computes it a block of
-        # rows at a time, so the buffer (and the f' pass over it) stays within
-        # a core's L2 cache.  Not with OpenBLAS's own threads: how it shares a
-        # product out depends on the row count, and so would the float64 bits.
-        self.product_rows = batch_size
-        if team.size > 1:
-            self.product_rows = max(
-                1, min(batch_size, PRODUCT_BYTES // (width * np.dtype(dtype).itemsize))
-            )
-        self._width, self._dtype = width, dtype
-        # Allocated when first asked for: a product buffer per part for
+        self.loss_terms = np.empty((batch_size, units[-1]))
+        self.loss_other = np.empty((batch_size, units[-1]))
+        self.loss_columns = np.empty(units[-1])
+        self._size = batch_size * max(units[:-1], default=0)
+        self._dtype = dtype
+        # Allocated when first asked for: a backward-product buffer for
         # activations whose derivative needs one, else a boolean mask.
-        self._products = [None] * team.size
-        self._masks = [None] * team.size
+        self._product = None
+        self._mask = None
         self._rows = {}
         self._plans = {}
 
@@ -227,43 +186,37 @@ class Workspace:
             plan = self._plans[n, hidden] = _Plan(layout, theta, grad, self, n, hidden)
         return plan
 
-    def product(self, part, shape):
-        """A contiguous ``shape`` buffer for ``part``'s backward product (the
-        next layer's delta times its weights, before ``f'``)."""
-        if self._products[part] is None:
-            self._products[part] = np.empty(
-                self.product_rows * self._width, dtype=self._dtype
-            )
-        return self._products[part][: shape[0] * shape[1]].reshape(shape)
+    def product(self, shape):
+        """A contiguous ``shape`` buffer for a backward product (the next
+        layer's delta times its weights, before ``f'``)."""
+        if self._product is None:
+            self._product = np.empty(self._size, dtype=self._dtype)
+        return self._product[: shape[0] * shape[1]].reshape(shape)
 
-    def mask(self, part, shape):
-        """A boolean ``shape`` buffer for ``part``'s derivative mask."""
-        if self._masks[part] is None:
-            self._masks[part] = np.empty(self.batch_size * self._width, dtype=bool)
-        return self._masks[part][: shape[0] * shape[1]].reshape(shape)
+    def mask(self, shape):
+        """A boolean ``shape`` buffer for a derivative mask."""
+        if self._mask is None:
+            self._mask = np.empty(self._size, dtype=bool)
+        return self._mask[: shape[0] * shape[1]].reshape(shape)
 
     def rows(self, n):
-        """Buffers for a batch of ``n`` rows: ``(activations, out_scratch,
-        row, loss, loss_row)``, views of the leading rows when ``n`` is
+        """Buffers for a batch of ``n`` rows: ``(activations, row,
+        loss_terms, loss_other)``, views of the leading rows when ``n`` is
         smaller.
         """
         if n not in self._rows:
             self._rows[n] = (
                 [a[:n] for a in self.activations],
-                *(
-                    a[:n]
-                    for a in (self.out_scratch, self.row, self.loss, self.loss_row)
-                ),
+                *(a[:n] for a in (self.row, self.loss_terms, self.loss_other)),
             )
         return self._rows[n]
 
 
 class _Plan:
-    """Every view one pass of ``n`` rows needs, per layer and per part.
+    """Every view one pass of ``n`` rows needs, per layer.
 
     Built once per (weights, gradient, row count) and cached on the
     workspace, so a training step does no slicing and builds no closures.
-    A part's entry is ``None`` where it skips the layer.
     """
 
     def __init__(self, layout, theta, grad, workspace, n, hidden):
@@ -273,75 +226,44 @@ class _Plan:
         activations, *self.loss_buffers = workspace.rows(n)
         self.theta, self.grad = theta, grad
         self.last = last = len(coefs) - 1
-        self.coefs, self.intercepts = coefs, intercepts
         # Each layer's delta overwrites its output (see _activations).
-        self.activations = self.deltas = activations
-        self.weights = theta[: layout.n_coef]
-        self.weight_pieces = [self.weights[part] for part in workspace.weight_parts]
-        # Per part, the penalty's value over its piece of the weights.
-        self.partial = workspace.partial
-        self.forward, self.backward = [], []
-        for i in range(last + 1):
-            fwd, bwd = [], []
-            for p, cols in enumerate(workspace.parts[i]):
-                if cols is False:
-                    fwd.append(None)
-                    bwd.append(None)
-                    continue
-                delta = _columns(activations[i], cols)
-                fwd.append(
-                    (
-                        _columns(coefs[i], cols),
-                        _entries(intercepts[i], cols),
-                        _columns(activations[i], cols),
-                    )
-                )
-                hidden = None
-                if i < last:
-                    # This part's columns of the layer's delta come from the
-                    # next layer's delta.
-                    hidden = _hidden_product(
-                        act,
-                        activations[i + 1],
-                        _entries(coefs[i + 1], cols).T,
-                        delta,
-                        workspace,
-                        p,
-                    )
-                bwd.append(
-                    (
-                        delta,
-                        hidden,
-                        _columns(grad_coefs[i], cols),
-                        _entries(grad_intercepts[i], cols),
-                        _columns(coefs[i], cols),
-                    )
-                )
-            self.forward.append(fwd)
-            self.backward.append(bwd)
+        self.activations = activations
+        self.coefs, self.intercepts = coefs, intercepts
+        # Each weight matrix as a vector, for the penalty's value and gradient.
+        self.layer_weights = [W.reshape(-1) for W in coefs]
+        self.backward = [
+            (
+                activations[i],
+                None
+                if i == last
+                # The layer's delta comes from the next layer's delta.
+                else _hidden_product(
+                    act, activations[i + 1], coefs[i + 1].T, activations[i], workspace
+                ),
+                grad_coefs[i],
+                grad_intercepts[i],
+                self.layer_weights[i],
+                grad_coefs[i].reshape(-1),
+            )
+            for i in range(last + 1)
+        ]
 
 
-def _hidden_product(act, next_delta, W_next, delta, workspace, p):
-    """``(function, args)`` that turn a hidden layer's outputs ``delta`` (a
-    part's columns) into its delta: the next layer's delta times its weights,
-    times :math:`f'`."""
+def _hidden_product(act, next_delta, W_next, delta, workspace):
+    """``(function, args)`` that turn a hidden layer's outputs ``delta`` into
+    its delta: the next layer's delta times its weights, times :math:`f'`."""
     if act.linear:
         return np.matmul, (next_delta, W_next, delta)
     if act.mask is not None:
-        mask = workspace.mask(p, delta.shape)
+        mask = workspace.mask(delta.shape)
         return _masked_product, (next_delta, W_next, delta, act.mask, mask)
-    # A contiguous buffer for the product, a block of rows at a time.
-    step = workspace.product_rows
-    blocks = [
-        (
-            next_delta[r : r + step],
-            W_next,
-            workspace.product(p, delta[r : r + step].shape),
-            delta[r : r + step],
-        )
-        for r in range(0, delta.shape[0], step)
-    ]
-    return _buffered_product, (blocks, act.backward)
+    return _buffered_product, (
+        next_delta,
+        W_next,
+        workspace.product(delta.shape),
+        delta,
+        act.backward,
+    )
 
 
 def _masked_product(next_delta, W_next, delta, mask_of, mask):
@@ -351,30 +273,13 @@ def _masked_product(next_delta, W_next, delta, mask_of, mask):
     np.multiply(delta, mask, out=delta)
 
 
-def _buffered_product(blocks, backward):
-    for next_delta, W_next, product, rows in blocks:
-        np.matmul(next_delta, W_next, out=product)
-        backward(rows, product)
+def _buffered_product(next_delta, W_next, product, delta, backward):
+    np.matmul(next_delta, W_next, out=product)
+    backward(delta, product)
 
 
-def _forward_part(p, plan, i, A, activation, penalty, weights_sq):
-    views = plan.forward[i][p]
-    if views is not None:
-        W, b, Z = views
-        _matmul(A, W, Z)
-        Z += b
-        activation(Z)
-    if i == 0 and weights_sq is None:
-        # The penalty's value rides along with the first layer, a piece of
-        # the weights per part.
-        plan.partial[p] = _penalty_value(plan.weight_pieces[p], penalty)
-
-
-def _backward_part(p, plan, i, A, finish):
-    views = plan.backward[i][p]
-    if views is None:
-        return
-    delta, hidden, grad_W, grad_b, W = views
+def _backward_layer(views, A, finish):
+    delta, hidden, grad_W, grad_b, weights, weight_grad = views
     if hidden is not None:
         product, args = hidden
         product(*args)
@@ -385,7 +290,7 @@ def _backward_part(p, plan, i, A, finish):
     np.add.reduce(delta, axis=0, out=grad_b)
     if finish is not None:
         penalty, l1_subgradient, weight_sum = finish
-        _add_penalty_gradient(W, grad_W, penalty, l1_subgradient)
+        _add_penalty_gradient(weights, weight_grad, penalty, l1_subgradient)
         grad_W /= weight_sum
         grad_b /= weight_sum
 
@@ -403,7 +308,6 @@ def loss_and_grad(
     penalty,
     l1_subgradient=True,
     finish=True,
-    weights_sq=None,
 ):
     """Objective value on ``(X, Y)`` and its gradient written into ``grad``.
 
@@ -416,47 +320,41 @@ def loss_and_grad(
     With ``finish=False`` the gradient is left *raw*: the data term summed
     over rows, before the penalty's gradient is added and before the division
     by the weight sum, which :func:`finish_gradient` does later a piece at a
-    time.  ``weights_sq``, when known, is :math:`\\lVert W \\rVert_2^2` (it
-    saves a pass over the weights).
+    time.
 
-    The hidden layers and the weight passes run on ``workspace.team``'s
-    threads, each on its own columns; the output layer and the loss, which
-    need whole rows, run in the caller.  Each layer's outputs are overwritten
-    by the backward pass.
+    The value is scikit-learn's, bit for bit (see :mod:`skmlp._losses`): the
+    mean data loss plus ``penalty.value`` of the weight matrices over the
+    weight sum, in that order.  Each layer's outputs are overwritten by the
+    backward pass.
     """
     plan = workspace.plan(layout, theta, grad, X.shape[0], hidden)
-    team = workspace.team
     spec = LOSSES[loss]
-    act = HIDDEN_ACTIVATIONS[hidden]
-    last = plan.last
-    activations = plan.activations
     weight_sum = total_weight(X, sample_weight)
-
-    partial = plan.partial
-    for i in range(last):
-        A = X if i == 0 else activations[i - 1]
-        team.run(_forward_part, plan, i, A, act.forward, penalty, weights_sq)
-    if weights_sq is not None or last == 0:
-        partial.fill(0.0)
-        partial[0] = _penalty_value(plan.weights, penalty, weights_sq=weights_sq)
-    W, b, out = plan.forward[last][0]
-    out_scratch, row, loss_buf, loss_row = plan.loss_buffers
-    _matmul(X if last == 0 else activations[last - 1], W, out)
-    out += b
-    OUTPUT_ACTIVATIONS[spec.output_activation](out, row)
-    value = spec.value(Y, out, sample_weight, out_scratch, loss_buf, loss_row)
-    value += (partial[0] if team.size == 1 else math.fsum(partial)) / weight_sum
+    row, terms, other = plan.loss_buffers
+    A = forward(
+        plan.coefs,
+        plan.intercepts,
+        X,
+        plan.activations,
+        hidden,
+        spec.output_activation,
+        row,
+    )
+    value = spec.value(Y, A, sample_weight, terms, other, workspace.loss_columns)
+    if penalty.l2 or penalty.l1:
+        value += penalty.value(plan.layer_weights) / weight_sum
 
     # Canonical link: d loss / d z_out = y_pred - y for every loss we pair;
     # the output's delta takes the output's place.
-    np.subtract(out, Y, out=out)
+    np.subtract(A, Y, out=A)
     if sample_weight is not None:
-        out *= sample_weight.reshape(-1, 1)
+        A *= sample_weight.reshape(-1, 1)
 
     finishing = (penalty, l1_subgradient, weight_sum) if finish else None
-    for i in range(last, -1, -1):
-        A = X if i == 0 else activations[i - 1]
-        team.run(_backward_part, plan, i, A, finishing)
+    for i in range(plan.last, -1, -1):
+        _backward_layer(
+            plan.backward[i], X if i == 0 else plan.activations[i - 1], finishing
+        )
     return value
 
 
@@ -479,42 +377,14 @@ def finish_gradient(weights, weight_grad, bias_grad, l2, weight_sum, scratch):
     bias_grad /= weight_sum
 
 
-def _row_blocks(a):
-    """``(block, scratch)`` pairs covering ``a`` (1-D or 2-D) a few rows at a
-    time, ``scratch`` a view of this thread's scratch shaped like ``block``.
-    """
+def _blocks(a):
+    """``(block, scratch)`` pairs covering the vector ``a`` a piece at a time,
+    ``scratch`` a view of this thread's scratch the size of ``block``."""
     piece = thread_scratch(a.dtype, CHUNK)[0]
-    if a.ndim == 1:
-        return [
-            (a[s : s + piece.size], piece[: min(piece.size, a.size - s)])
-            for s in range(0, a.size, piece.size)
-        ]
-    n_rows, width = a.shape
-    if a.size == 0:
-        return []
-    rows = piece.size // width
-    if rows == 0:
-        # A single row is wider than the scratch: one row at a time.
-        return [(a[r : r + 1], np.empty((1, width), a.dtype)) for r in range(n_rows)]
     return [
-        (a[r : r + rows], piece[: min(rows, n_rows - r) * width].reshape(-1, width))
-        for r in range(0, n_rows, rows)
+        (a[s : s + piece.size], piece[: min(piece.size, a.size - s)])
+        for s in range(0, a.size, piece.size)
     ]
-
-
-def _penalty_value(weights, penalty, weights_sq=None):
-    """The penalty's value; ``weights_sq``, when known, saves the L2 pass."""
-    total = 0.0
-    if penalty.l2:
-        if weights_sq is None:
-            weights_sq = float(np.dot(weights, weights))
-        total += (0.5 * penalty.l2) * weights_sq
-    if penalty.l1:
-        l1 = 0.0
-        for block, scratch in _row_blocks(weights):
-            l1 += float(np.add.reduce(np.abs(block, out=scratch)))
-        total += penalty.l1 * l1
-    return total
 
 
 def _add_penalty_gradient(weights, weight_grad, penalty, l1_subgradient):
@@ -523,7 +393,7 @@ def _add_penalty_gradient(weights, weight_grad, penalty, l1_subgradient):
     if not (penalty.l2 or l1):
         return
     # Both walks share this thread's scratch; only the weights' is used.
-    for (w, scratch), (g, _) in zip(_row_blocks(weights), _row_blocks(weight_grad)):
+    for (w, scratch), (g, _) in zip(_blocks(weights), _blocks(weight_grad)):
         if penalty.l2:
             np.multiply(w, penalty.l2, out=scratch)
             g += scratch

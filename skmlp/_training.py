@@ -17,17 +17,9 @@ import scipy.optimize
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
+from skmlp._blas import blas_limited, one_thread_for
 from skmlp._network import Workspace, finish_gradient, loss_and_grad, total_weight
-from skmlp._parallel import (
-    CHUNK,
-    _part,
-    blas_limited,
-    blas_threads,
-    can_split,
-    split_step,
-    team_buffers,
-    team_for,
-)
+from skmlp._pieces import CHUNK, state_piece
 from skmlp.optimizers import _Elementwise
 from skmlp.penalties import Penalty, soft_threshold
 from skmlp.schedules import Schedule
@@ -187,10 +179,8 @@ def run_epoch(theta, grad, objective, data, order, batches, workspace, run):
     batch_size = workspace.batch_size
     penalty = objective.penalty
     n_coef = objective.layout.n_coef
-    # The L1 proximal step moves the weights after the rule, so the norm a
-    # fused step reports would be stale: fuse only without L1.
+    # The L1 proximal step must follow the whole step: fuse only without L1.
     fused = run.can_fuse() and not penalty.l1
-    weights_sq = None
     accumulated = 0.0
     counted = 0
     for start in range(0, n, batch_size):
@@ -216,16 +206,13 @@ def run_epoch(theta, grad, objective, data, order, batches, workspace, run):
             penalty,
             l1_subgradient=False,
             finish=not fused,
-            weights_sq=weights_sq,
         )
         accumulated += loss * (stop - start)
         counted += stop - start
         if fused:
-            weights_sq = run.fused_step(
-                theta, grad, workspace.team, n_coef, penalty.l2, total_weight(X, sw)
-            )
+            run.fused_step(theta, grad, n_coef, penalty.l2, total_weight(X, sw))
         else:
-            run.step(theta, grad, workspace.team)
+            run.step(theta, grad)
             if penalty.l1:
                 run.proximal_l1(theta, n_coef, penalty.l1 / total_weight(X, sw))
     return accumulated / counted
@@ -249,63 +236,32 @@ class OptimizerRun:
             if isinstance(a, np.ndarray)
         )
 
-    def step(self, theta, grad, team):
-        rate = self.schedule.current
-        if can_split(self.optimizer, team):
-            self.state = split_step(self.optimizer, theta, grad, self.state, rate, team)
-        else:
-            self.state = self.optimizer.step(theta, grad, self.state, rate)
+    def step(self, theta, grad):
+        self.state = self.optimizer.step(theta, grad, self.state, self.schedule.current)
 
     def can_fuse(self):
         """Whether the rule can run piece by piece with the gradient's last
         touches (:meth:`fused_step`): the built-in elementwise rules."""
         return isinstance(self.optimizer, _Elementwise)
 
-    def _fused_range(self, theta, grad, lo, hi, scalars, n_coef, l2, weight_sum):
-        """The step of ``theta[lo:hi]`` from the *raw* gradient, a cache-sized
-        piece at a time, given the step's scalars (``_begin``).
+    def fused_step(self, theta, grad, n_coef, l2, weight_sum):
+        """One step from the *raw* gradient, a cache-sized piece at a time.
 
         Each piece of ``grad`` is finished (``l2 W`` added to the weights'
         entries, below ``n_coef``, and divided by ``weight_sum``:
         :func:`skmlp._network.finish_gradient`), then the rule updates that
-        piece of ``theta``, then the squared norm of the new weights is added
-        up while they are in cache: it is the L2 term of the next minibatch's
-        loss, returned.  The gradient is used up.
+        piece of ``theta`` while it is in cache.  The gradient is used up.
         """
-        optimizer, state, size = self.optimizer, self.state, theta.shape[0]
-        total = 0.0
-        for start in range(lo, hi, CHUNK):
-            piece = slice(start, min(start + CHUNK, hi))
+        optimizer, size = self.optimizer, theta.shape[0]
+        self.state, scalars = optimizer._begin(self.state, self.schedule.current)
+        for start in range(0, size, CHUNK):
+            piece = slice(start, min(start + CHUNK, size))
             w, g = theta[piece], grad[piece]
             own, scratch = optimizer._own_scratch(g)
             n_w = min(max(n_coef - start, 0), w.shape[0])
             finish_gradient(w[:n_w], g[:n_w], g[n_w:], l2, weight_sum, own[0][:n_w])
-            optimizer._update(w, g, _part(state, size, piece), scratch, scalars)
-            if n_w:
-                total += float(np.dot(w[:n_w], w[:n_w]))
-        return total
-
-    def fused_step(self, theta, grad, team, n_coef, l2, weight_sum):
-        """One step from the raw gradient (:meth:`_fused_range`), the pieces
-        shared out over ``team``; returns the new weights' squared norm."""
-        self.state, scalars = self.optimizer._begin(self.state, self.schedule.current)
-        parts = team.vector_parts(theta.shape[0])
-        norms = [0.0] * team.size
-
-        def run_part(p):
-            norms[p] = self._fused_range(
-                theta,
-                grad,
-                parts[p].start,
-                parts[p].stop,
-                scalars,
-                n_coef,
-                l2,
-                weight_sum,
-            )
-
-        team.run(run_part)
-        return math.fsum(norms)
+            state = state_piece(self.state, size, piece)
+            optimizer._update(w, g, state, scratch, scalars)
 
     def proximal_l1(self, theta, n_coef, strength):
         """Soft-threshold the weights, ``theta[:n_coef]``, by the step just
@@ -385,10 +341,7 @@ def fit_stochastic(
     full_batch = getattr(run.optimizer, "full_batch", False)
     batch_size = n if full_batch else config.batch_size
     shuffle = config.shuffle and not full_batch
-    team = team_for(
-        objective.layout.layer_units, batch_size, blas_threads(), sp.issparse(data.X)
-    )
-    workspace = Workspace(objective.layout, batch_size, theta.dtype, team)
+    workspace = Workspace(objective.layout, batch_size, theta.dtype)
     batches = _Batches(data, batch_size) if shuffle else None
     grad = np.empty_like(theta)
     if rewind:
@@ -397,7 +350,7 @@ def fit_stochastic(
         # epoch.
         last_finite, epoch_start = theta.copy(), np.empty_like(theta)
     sample_idx = np.arange(n)
-    with blas_limited(team), team_buffers(team):
+    with blas_limited(one_thread_for(objective.layout.layer_units, batch_size)):
         progress.n_iter = 0
         for _ in range(config.max_iter):
             if shuffle:

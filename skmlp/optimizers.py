@@ -47,8 +47,8 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 
 from skmlp._hyperparams import HyperparametersMixin
-from skmlp._parallel import CHUNK, _part
-from skmlp._parallel import thread_scratch as _scratch
+from skmlp._pieces import CHUNK, state_piece
+from skmlp._pieces import thread_scratch as _scratch
 
 __all__ = [
     "GD",
@@ -121,10 +121,6 @@ class Optimizer(HyperparametersMixin):
 
     #: True when every step must see the gradient over the whole training set.
     full_batch: ClassVar[bool] = False
-    #: True when the rule treats every weight independently (given its own
-    #: gradient and state), so large vectors may be updated in two halves by
-    #: two threads; user optimizers stay whole unless they set it.
-    elementwise: ClassVar[bool] = False
     #: A learning rate that works well on standardized data (see the user guide's
     #: optimizer table); the default ``learning_rate`` is scikit-learn's 0.001.
     recommended_learning_rate: ClassVar[float] = 0.001
@@ -160,7 +156,6 @@ class _Elementwise(Optimizer):
     elements stay in cache across the dozen passes of a rule.
     """
 
-    elementwise = True
     #: How many scratch arrays ``_update`` takes.
     _scratch_count: ClassVar[int] = 1
     #: The scratch slot ``_update`` may take in the gradient's own memory
@@ -181,7 +176,7 @@ class _Elementwise(Optimizer):
             piece = slice(start, min(start + CHUNK, size))
             p, g = params[piece], grads[piece]
             scratch = _scratch(params.dtype, piece.stop - start, self._scratch_count)
-            self._update(p, g, _part(state, size, piece), scratch, scalars)
+            self._update(p, g, state_piece(state, size, piece), scratch, scalars)
         return state
 
     def _own_scratch(self, grads):

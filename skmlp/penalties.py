@@ -85,20 +85,28 @@ class Penalty(NamedTuple):
     --------
     >>> from skmlp.penalties import Penalty
     >>> import numpy as np
-    >>> float(Penalty(l2=0.5, l1=0.0).value(np.array([2.0, -2.0])))
+    >>> float(Penalty(l2=0.5, l1=0.0).value([np.array([2.0, -2.0])]))
+    2.0
+    >>> float(Penalty(l2=0.0, l1=0.5).value([np.array([2.0]), np.array([-2.0])]))
     2.0
     """
 
     l2: float
     l1: float
 
-    def value(self, weights: np.ndarray) -> float:
-        """:math:`l_2 \\lVert W \\rVert^2 / 2 + l_1 \\lVert W \\rVert_1`."""
+    def value(self, layers: list[np.ndarray]) -> float:
+        """:math:`l_2 \\lVert W \\rVert^2 / 2 + l_1 \\lVert W \\rVert_1` over
+        the weight matrices ``layers`` (each flattened to a vector).
+
+        The squared norm is summed a layer at a time, each layer's by
+        ``np.dot``, and multiplied by ``l2 / 2`` after: scikit-learn's
+        operations, so for L2 the same bits as its MLP's penalty.
+        """
         total = 0.0
         if self.l2:
-            total += 0.5 * self.l2 * np.dot(weights, weights)
+            total = (0.5 * self.l2) * sum(np.dot(w, w) for w in layers)
         if self.l1:
-            total += self.l1 * np.abs(weights).sum()
+            total += self.l1 * sum(np.add.reduce(np.abs(w)) for w in layers)
         return total
 
 

@@ -1,5 +1,5 @@
-"""Output activations and the log loss: the fast forms give exactly the numbers
-of the plain ones."""
+"""Output activations: the fast forms give exactly the numbers of the plain
+ones (scikit-learn's)."""
 
 import numpy as np
 from hypothesis import given
@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from skmlp._activations import _max_by_columns, _row_max, _softmax
-from skmlp._losses import _clipped_log, _log_loss, _weighted_mean
 
 
 def _reference_softmax(Z):
@@ -58,24 +57,3 @@ def test_both_forms_are_used():
     assert not _max_by_columns(32, 10)
     assert not _max_by_columns(1000, 40)
     assert not _max_by_columns(1000, 1)
-
-
-@given(outputs(), st.randoms(use_true_random=False), st.booleans())
-def test_log_loss_picks_the_true_class_probability(Z, random, weighted):
-    # Softmax outputs (a NaN row where the logits had one), one-hot targets.
-    n, k = Z.shape
-    p = Z.copy()
-    p[~np.isnan(p)] = np.clip(p[~np.isnan(p)], -50, 50)
-    _softmax(p)
-    y = np.zeros_like(p)
-    y[np.arange(n), [random.randrange(k) for _ in range(n)]] = 1
-    sw = np.array([random.random() + 0.1 for _ in range(n)]) if weighted else None
-    buf, buf64, row64 = np.empty_like(p), np.empty(p.shape), np.empty(n)
-    before = p.copy()
-    value = _log_loss(y, p, sw, buf, buf64, row64)
-    # The plain form: the row sums of y * p.
-    picked = np.add.reduce(p * y, axis=1, dtype=np.float64)
-    eps = np.finfo(p.dtype).eps
-    expected = -_weighted_mean(_clipped_log(picked, eps, picked), sw)
-    np.testing.assert_array_equal(value, expected)
-    np.testing.assert_array_equal(p, before)

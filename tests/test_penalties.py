@@ -20,7 +20,6 @@ from threadpoolctl import threadpool_limits
 
 from skmlp import MLPClassifier, MLPRegressor
 from skmlp._network import Layout, Workspace, loss_and_grad
-from skmlp._parallel import SERIAL
 from skmlp._solvers import SOLVER_NAMES, STRING_SOLVERS
 from skmlp._training import OptimizerRun, ScheduleRun
 from skmlp.optimizers import SGD
@@ -36,13 +35,27 @@ def test_penalty_parts_are_sgdclassifiers_mix(name):
     """``alpha (r ||w||_1 + (1 - r) / 2 ||w||^2)``, r as in SGDClassifier."""
     alpha, l1_ratio = 0.8, 0.3
     r = {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio, None: None}[name]
-    w = np.array([0.5, -2.0, 0.0, 1.5])
-    value = penalty_from_params(name, alpha, l1_ratio).value(w)
+    layers = [np.array([0.5, -2.0, 0.0, 1.5]), np.array([-0.25, 3.0])]
+    value = penalty_from_params(name, alpha, l1_ratio).value(layers)
     if r is None:
         assert value == 0.0
     else:
+        w = np.concatenate(layers)
         expected = alpha * (r * np.abs(w).sum() + (1 - r) / 2 * (w @ w))
         assert value == pytest.approx(expected, rel=1e-15)
+
+
+def test_l2_value_is_scikit_learns_to_the_bit():
+    """scikit-learn sums ``np.dot(W, W)`` a layer at a time, then multiplies
+    by ``alpha / 2``; one dot over all the weights rounds differently."""
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        layers = [rng.normal(size=n) for n in rng.integers(1, 300, 3)]
+        expected = 0
+        for w in layers:
+            expected += np.dot(w, w)
+        expected = (0.5 * 0.37) * expected
+        assert Penalty(l2=0.37, l1=0.0).value(layers) == expected
 
 
 def test_elasticnet_endpoints_are_l2_and_l1():
@@ -92,9 +105,14 @@ def test_biases_are_never_penalized():
     for name, (value, grad) in results.items():
         # The intercepts' gradient is the data term's alone.
         np.testing.assert_array_equal(grad[layout.n_coef :], grad_none[layout.n_coef :])
-        penalty = penalty_from_params(name, 3.0, 0.5)
-        expected = penalty.value(theta[: layout.n_coef]) / 10
-        assert value - value_none == pytest.approx(expected, rel=1e-12)
+        r = {"l2": 0.0, "l1": 1.0, "elasticnet": 0.5, None: None}[name]
+        weights = theta[: layout.n_coef]
+        expected = 0.0
+        if r is not None:
+            expected = (
+                3.0 / 10 * (r * np.abs(weights).sum() + (1 - r) / 2 * weights @ weights)
+            )
+        assert value - value_none == pytest.approx(expected, rel=1e-12, abs=1e-15)
 
 
 # --------------------------------------------------------- estimator settings
@@ -385,7 +403,7 @@ def test_every_optimizer_comes_to_rest_at_the_l1_minimum(solver):
     w = np.ones_like(c)
     run = OptimizerRun(optimizer, w, ScheduleRun(Constant(rate)))
     for _ in range(3000):
-        run.step(w, h * (w - c), SERIAL)
+        run.step(w, h * (w - c))
         run.proximal_l1(w, w.size, lam)
     np.testing.assert_allclose(w, minimum, rtol=0, atol=1e-9)
     np.testing.assert_array_equal(w == 0, minimum == 0)

@@ -3,9 +3,8 @@
 ``predict`` from 8 threads at once on one fitted model gives the serial
 result, every time.  Fitting estimators concurrently in threads gives each
 the bits of its serial fit: also when a clone shares its optimizer object
-(fit clones it; the object holds hyperparameters only), and for networks
-large enough that each optimizer step is itself split over two threads
-(``skmlp._parallel``).
+(fit clones it; the object holds hyperparameters only), and whether or not
+a fit holds BLAS at one thread (``skmlp._blas``).
 """
 
 import copy
@@ -17,13 +16,8 @@ import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from skmlp import MLPClassifier, MLPRegressor, _training
-from skmlp._parallel import (
-    TEAM_UFUNC_BUFFER,
-    available_cores,
-    blas_threads,
-    team_for,
-)
+from skmlp import MLPClassifier, MLPRegressor
+from skmlp._blas import available_cores, blas_threads, one_thread_for
 from skmlp.optimizers import Adam, RMSprop
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -162,10 +156,11 @@ def test_clones_sharing_one_optimizer_fit_concurrently(method, data):
     assert vars(optimizer) == before
 
 
-def test_concurrent_fits_of_networks_split_over_threads(data):
-    # Networks this large split every layer and every optimizer step over a
-    # team of threads, with BLAS held at one thread meanwhile; concurrent fits
-    # must not mix their parts up, nor leave BLAS limited when they are done.
+def test_concurrent_fits_restore_the_users_blas_threads(data):
+    # Tiny networks hold BLAS at one thread while they train; fits that do
+    # and fits that do not, run together, each give their serial bits, and
+    # the user's setting is back when the last one is done, also after a
+    # failing fit.
     if available_cores() < 2 or blas_threads() < 2:
         pytest.skip("needs two cores and two BLAS threads")
     X, _, y_reg = data
@@ -175,61 +170,41 @@ def test_concurrent_fits_of_networks_split_over_threads(data):
         return [
             MLPRegressor(
                 solver=solver,
-                hidden_layer_sizes=(512, 512),
-                max_iter=2,
+                hidden_layer_sizes=sizes,
+                max_iter=3,
                 batch_size=200,
                 random_state=i,
             )
-            for i, solver in enumerate([Adam(learning_rate=1e-4), "sgd", "adagrad"])
+            for i, (solver, sizes) in enumerate(
+                [
+                    (Adam(learning_rate=1e-4), (300, 300)),
+                    ("sgd", (8,)),
+                    ("adagrad", (4,)),
+                ]
+            )
         ]
 
-    assert team_for((X.shape[1], 512, 512, 1), 200, blas_threads()).size > 1
+    limited = [
+        one_thread_for((X.shape[1], *e.hidden_layer_sizes, 1), 200)
+        for e in estimators()
+    ]
+    assert limited == [False, True, True]
     serial = [_weights(est.fit(X, y_reg)) for est in estimators()]
+    assert blas_threads() == threads_before
     together = _run_together([lambda e=e: e.fit(X, y_reg) for e in estimators()])
     assert [_weights(est) for est in together] == serial
     assert blas_threads() == threads_before
+    with pytest.raises(ValueError, match="NaN"):
+        MLPRegressor(hidden_layer_sizes=(4,)).fit(X, np.full(len(X), np.nan))
+    assert blas_threads() == threads_before
 
 
-def test_split_fit_restores_the_callers_ufunc_buffer(data, monkeypatch):
-    # A team's threads run ufuncs over column parts with a short NumPy buffer
-    # (skmlp._parallel.TEAM_UFUNC_BUFFER); the fitting thread gets its own
-    # setting back, also when the fit fails.
-    if available_cores() < 2 or blas_threads() < 2:
-        pytest.skip("needs two cores and two BLAS threads")
-    X, _, y_reg = data
-    assert team_for((X.shape[1], 512, 512, 1), 200, blas_threads()).size > 1
-    params = {"hidden_layer_sizes": (512, 512), "max_iter": 1, "batch_size": 200}
-    previous = np.setbufsize(4096)
-    try:
-        MLPRegressor(**params, random_state=0).fit(X, y_reg)
-        assert np.getbufsize() == 4096
-        seen = []
-
-        def interrupted(*args):
-            seen.append(np.getbufsize())
-            raise MemoryError
-
-        monkeypatch.setattr(_training, "run_epoch", interrupted)
-        with pytest.raises(MemoryError):
-            MLPRegressor(**params, random_state=0).fit(X, y_reg)
-        assert seen == [TEAM_UFUNC_BUFFER]
-        assert np.getbufsize() == 4096
-    finally:
-        np.setbufsize(previous)
-
-
-def test_thread_policy_by_network_and_batch_size():
-    # Tiny passes hold BLAS at one thread; big hidden layers are split over a
-    # team at moderate batches; at large batches, and for mid-sized layers,
-    # OpenBLAS's own threads run the products.
-    if available_cores() < 2:
-        pytest.skip("needs two cores")
-    tiny = team_for((64, 100, 10), 200, 2)
-    assert tiny.size == 1 and tiny.one_blas_thread
-    for batch, split in [(32, True), (200, True), (1000, False)]:
-        team = team_for((100, 1024, 1024, 10), batch, 2)
-        assert (team.size == 2) == split
-        assert team.one_blas_thread == split
-    mid = team_for((100, 256, 256, 10), 200, 2)
-    assert mid.size == 1 and not mid.one_blas_thread
-    assert team_for((100, 1024, 1024, 10), 200, 1).size == 1
+def test_blas_policy_by_network_and_batch_size():
+    # Tiny passes hold BLAS at one thread, unless a weight matrix is large
+    # enough for OpenBLAS to split the L2 penalty's dot product (which would
+    # then round unlike scikit-learn's); everything else uses BLAS's threads.
+    assert one_thread_for((64, 100, 10), 200)  # digits: 9 MFLOP a pass
+    assert not one_thread_for((64, 1000, 10), 32)  # a 64,000-weight layer
+    assert one_thread_for((4, 2500, 3), 32)  # 10,000 weights: not split
+    assert not one_thread_for((4, 2501, 3), 32)
+    assert not one_thread_for((100, 256, 256, 10), 200)  # 110 MFLOP
