@@ -52,11 +52,11 @@ from sklearn.datasets import (
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 from sklearn.preprocessing import StandardScaler
-from skmlp._blas import available_cores, blas_threads
 from threadpoolctl import threadpool_limits
 
 import skmlp._mlp as skmlp_mlp_module
 from skmlp import MLP, MLPClassifier, MLPRegressor
+from skmlp._blas import available_cores, blas_threads
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
