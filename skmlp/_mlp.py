@@ -36,6 +36,7 @@ from skmlp._solvers import SOLVER_NAMES, resolve_optimizer
 from skmlp._training import (
     Data,
     Diverged,
+    NonFiniteFit,
     Objective,
     OptimizerRun,
     Progress,
@@ -144,14 +145,30 @@ class _BaseMLP(BaseEstimator):
         # NumPy's overflow warnings on the way there would only bury it (and
         # so would a division by an epsilon that underflows to 0 in float32).
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            if self._is_stochastic():
-                self._fit_stochastic(
-                    theta, objective, data, rng, incremental, rng_state
-                )
-            else:
-                self._fit_full_batch(theta, objective, data)
+            try:
+                if self._is_stochastic():
+                    self._fit_stochastic(
+                        theta, objective, data, rng, incremental, rng_state
+                    )
+                else:
+                    self._fit_full_batch(theta, objective, data)
+            except NonFiniteFit:
+                # Nothing was learned: no half-fitted model is left behind.
+                self._discard_fit()
+                raise
         self._report_sparsity()
         return self
+
+    #: Private state a fit leaves besides its public ``name_`` attributes.
+    _FIT_STATE = ("_label_binarizer", "_progress", "_run", "_theta")
+
+    def _discard_fit(self):
+        """Remove every fitted attribute: the estimator is unfitted again."""
+        for name in list(vars(self)):
+            if (name.endswith("_") and not name.startswith("_")) or (
+                name in self._FIT_STATE
+            ):
+                delattr(self, name)
 
     @contextmanager
     def _forget_on_failure(self):

@@ -294,6 +294,20 @@ class Diverged(Exception):
         self.epochs = epochs
 
 
+class NonFiniteFit(ValueError):
+    """Training became non-finite before one finite epoch (or L-BFGS's
+    first evaluation already was): nothing was learned that could be kept.
+
+    scikit-learn's message, so code written against it keeps working.
+    """
+
+    def __init__(self):
+        super().__init__(
+            "Solver produced non-finite parameter weights. The input data may "
+            "contain large values and need to be preprocessed."
+        )
+
+
 def _diverged(loss, theta):
     # A sum is non-finite when any entry is (or, harmlessly, when weights
     # near the float's range overflow it), without a boolean array.
@@ -329,7 +343,9 @@ def fit_stochastic(
     plateau rule on the training loss or on ``validation_score()``, and the
     schedule's reaction to a plateau.
 
-    A non-finite loss or weight stops training.  With ``rewind``, the
+    A non-finite loss or weight stops training.  Before any finite epoch
+    (of this fit or of the earlier calls it continues), it raises
+    :class:`NonFiniteFit`.  After one, with ``rewind``, the
     weights that started the last epoch with a finite loss are restored
     (two copies of the weights are kept for that), the optimizer's state
     starts afresh, and a warning says what happened.  Without,
@@ -371,6 +387,8 @@ def fit_stochastic(
                 run,
             )
             if _diverged(loss, theta):
+                if not progress.loss_curve:
+                    raise NonFiniteFit
                 if not rewind:
                     raise Diverged(progress.n_iter)
                 # The diverged epoch is undone, so it is not counted either.
@@ -474,7 +492,8 @@ def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
     splitting the weights (see :class:`_SplitL1`).  Returns ``(n_iter,
     final_loss, loss_curve)``; warns when L-BFGS-B stops without converging.
     When the objective overflows, ``theta`` is the last accepted iterate with
-    a finite loss (or the start, with ``final_loss`` None).
+    a finite loss (or the start, with ``final_loss`` None); when it is not
+    finite at the start, :class:`NonFiniteFit` is raised.
     """
     workspace = Workspace(objective.layout, data.X.shape[0], theta.dtype)
     grad = np.empty_like(theta)
@@ -486,6 +505,8 @@ def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
     else:
         variables = _Plain(theta)
         smooth_penalty = penalty
+
+    values = []
 
     def fun(x):
         variables.to_theta(x, theta)
@@ -499,7 +520,10 @@ def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
             objective.loss,
             smooth_penalty,
         )
-        return variables.value_and_grad(x, value, grad)
+        value, grad_x = variables.value_and_grad(x, value, grad)
+        if not values:
+            values.append(value)
+        return value, grad_x
 
     curve = []
     last_accepted = variables.x0.copy()
@@ -521,6 +545,9 @@ def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
         callback=callback,
     )
     variables.to_theta(result.x, theta)
+    if not math.isfinite(values[0]):
+        variables.to_theta(variables.x0, theta)
+        raise NonFiniteFit
     if _diverged(result.fun, theta):
         # The line search ran into overflow: keep the last iterate L-BFGS-B
         # accepted with a finite loss (or the start) and report its loss.
