@@ -44,14 +44,20 @@ import pytest
 import scipy.sparse as sp
 import sklearn.neural_network._multilayer_perceptron as sk_mlp_module
 from sklearn.datasets import (
+    load_breast_cancer,
+    load_diabetes,
+    load_digits,
     load_iris,
+    load_wine,
+    make_circles,
     make_classification,
+    make_moons,
     make_multilabel_classification,
     make_regression,
 )
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from threadpoolctl import threadpool_limits
 
 import skmlp._mlp as skmlp_mlp_module
@@ -796,3 +802,149 @@ def test_fits_with_blas_threads_match_sklearn(
         assert blas_threads() == 2
         ours, theirs = fit_both(kind, params, X, y, sample_weight=sw)
     assert_same_fit(ours, theirs, X)
+
+
+# ------------------------------------------------ long fits, scikit-learn's gallery
+def _named_dataset(name):
+    if name == "moons":
+        return make_moons(300, noise=0.3, random_state=0)
+    loader = {
+        "iris": load_iris,
+        "wine": load_wine,
+        "breast_cancer": load_breast_cancer,
+        "diabetes": load_diabetes,
+    }[name]
+    return loader(return_X_y=True)
+
+
+LONG_LBFGS = [
+    (name, scaled, alpha)
+    for name in ("iris", "wine", "breast_cancer", "moons", "diabetes")
+    for scaled in (True, False)
+    for alpha in (1e-4, 0.1)
+]
+
+
+@pytest.mark.parametrize(
+    "name, scaled, alpha",
+    LONG_LBFGS,
+    ids=[f"{n}-{'scaled' if s else 'raw'}-{a:g}" for n, s, a in LONG_LBFGS],
+)
+def test_long_lbfgs_fits_are_bit_identical(name, scaled, alpha):
+    """Up to 1000 L-BFGS iterations: any bit of any loss value that differed
+    would send L-BFGS-B's line search elsewhere long before the end."""
+    X, y = _named_dataset(name)
+    if scaled:
+        X = StandardScaler().fit_transform(X)
+    kind = "regressor" if name == "diabetes" else "classifier"
+    if kind == "regressor":
+        y = (y - y.mean()) / y.std()
+    params = {
+        "solver": "lbfgs",
+        "hidden_layer_sizes": (20,),
+        "alpha": alpha,
+        "max_iter": 1000,
+        "random_state": 0,
+    }
+    ours, theirs = fit_both(kind, params, X, y)
+    assert_same_fit(ours, theirs, X)
+
+
+def test_gallery_plot_mlp_alpha():
+    """scikit-learn's example "Varying regularization in Multi-layer
+    Perceptron": L-BFGS with early_stopping (which L-BFGS ignores) along
+    alpha, on its three datasets."""
+    datasets = [
+        make_moons(noise=0.3, random_state=0),
+        make_circles(noise=0.2, factor=0.5, random_state=1),
+    ]
+    X, y = make_classification(
+        n_features=2,
+        n_redundant=0,
+        n_informative=2,
+        random_state=0,
+        n_clusters_per_class=1,
+    )
+    X += 2 * np.random.RandomState(2).uniform(size=X.shape)
+    datasets.append((X, y))
+    for X, y in datasets:
+        X = StandardScaler().fit_transform(X)
+        for alpha in np.logspace(-1, 1, 5):
+            params = {
+                "solver": "lbfgs",
+                "alpha": alpha,
+                "random_state": 1,
+                "max_iter": 2000,
+                "early_stopping": True,
+                "hidden_layer_sizes": [10, 10],
+            }
+            ours, theirs = fit_both("classifier", params, X, y)
+            assert_same_fit(ours, theirs, X)
+
+
+GALLERY_CURVES = [
+    {
+        "solver": "sgd",
+        "learning_rate": "constant",
+        "momentum": 0,
+        "learning_rate_init": 0.2,
+    },
+    {
+        "solver": "sgd",
+        "learning_rate": "constant",
+        "momentum": 0.9,
+        "nesterovs_momentum": False,
+        "learning_rate_init": 0.2,
+    },
+    {
+        "solver": "sgd",
+        "learning_rate": "constant",
+        "momentum": 0.9,
+        "nesterovs_momentum": True,
+        "learning_rate_init": 0.2,
+    },
+    {
+        "solver": "sgd",
+        "learning_rate": "invscaling",
+        "momentum": 0,
+        "learning_rate_init": 0.2,
+    },
+    {
+        "solver": "sgd",
+        "learning_rate": "invscaling",
+        "momentum": 0.9,
+        "nesterovs_momentum": False,
+        "learning_rate_init": 0.2,
+    },
+    {
+        "solver": "sgd",
+        "learning_rate": "invscaling",
+        "momentum": 0.9,
+        "nesterovs_momentum": True,
+        "learning_rate_init": 0.2,
+    },
+    {"solver": "adam", "learning_rate_init": 0.01},
+]
+
+
+@pytest.mark.parametrize("name", ["iris", "digits", "circles", "moons"])
+def test_gallery_plot_mlp_training_curves(name):
+    """scikit-learn's example "Compare Stochastic learning strategies for
+    MLPClassifier": every strategy's whole loss curve, to the bit."""
+    if name == "digits":
+        X, y = load_digits(return_X_y=True)
+        max_iter = 15  # the example's digits run
+    elif name == "iris":
+        X, y = load_iris(return_X_y=True)
+        max_iter = 400
+    elif name == "circles":
+        X, y = make_circles(noise=0.2, factor=0.5, random_state=1)
+        max_iter = 400
+    else:
+        X, y = make_moons(noise=0.3, random_state=0)
+        max_iter = 400
+    X = MinMaxScaler().fit_transform(X)
+    for strategy in GALLERY_CURVES:
+        params = {"random_state": 0, "max_iter": max_iter, **strategy}
+        ours, theirs = fit_both("classifier", params, X, y)
+        assert_same_fit(ours, theirs, X)
