@@ -2,8 +2,11 @@
 
 scikit-learn's ``MLPClassifier`` / ``MLPRegressor`` are the oracle (imported here
 only).  With the same data, parameters and ``random_state`` every fit must give
-the same weights (max relative difference, :func:`rel_diff`, at most ``RTOL``),
-the same ``n_iter_``, ``t_``, loss curve, stopping bookkeeping and predictions.
+the same weights, ``n_iter_``, ``t_``, loss curve, stopping bookkeeping and
+predictions: for float64 data *equal* (``np.array_equal`` and ``==``, no
+tolerance, :func:`assert_same_fit`).  float32 differs where scikit-learn's own
+float32 arithmetic does (differences 1 and 7 and the notes on the constants
+below); each such difference has its own measured bound.
 
 Where scikit-learn 1.9 has a bug, skmlp does the right thing and the test
 checks skmlp's behaviour and says what scikit-learn does instead:
@@ -67,10 +70,9 @@ from skmlp._blas import available_cores, blas_threads
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 # ----------------------------------------------------------------- tolerances
-#: The acceptance bound on the relative difference.  It holds for every float64
-#: case (all are in fact bit-identical: measured difference 0.0) and for every
-#: float32 classification case (measured max 3e-7, see below).
-RTOL = 1e-6
+#: float32 classification with a stochastic solver: measured max 3e-7 (see
+#: the note at FLOAT32_REGRESSION_RTOL for why it is not 0).
+FLOAT32_CLASSIFICATION_RTOL = 1e-6
 
 #: float32 regression with a stochastic solver (difference 7).  scikit-learn
 #: keeps float64 targets, so its output delta, gradients and optimizer state
@@ -80,13 +82,23 @@ RTOL = 1e-6
 #: algorithm: given float32 targets scikit-learn's fit is bit-identical
 #: (test_float32_regression_casts_targets).
 #:
-#: float32 classification is held to ``RTOL``, but note why it differs from 0:
+#: float32 classification is held to its own bound, and it differs from 0:
 #: scikit-learn also promotes by accident where skmlp does not, through NumPy
 #: float64 scalars (Adam's step size, so its whole Adam update; the sample-weight
 #: sum, so intercept gradients and their momentum).  With no sample weights and
 #: SGD it is bit-identical; otherwise the rounding difference grows with
 #: training (3e-7 after these 15 epochs, about 2e-6 after 40 in a similar setup).
 FLOAT32_REGRESSION_RTOL = 1e-5
+
+#: Multi-output squared error (difference 6): skmlp's loss against n_outputs
+#: times scikit-learn's, the same sum rounded in another order (measured max
+#: 2.8e-16).
+MULTIOUTPUT_LOSS_RTOL = 1e-15
+
+#: float32 regression with float32 targets on both sides (difference 7's
+#: test): equal weights, but the loss is summed in float64 by skmlp and in
+#: float32 by scikit-learn (measured max 5.1e-8).
+FLOAT32_LOSS_RTOL = 1e-7
 
 #: lbfgs with float32 data (difference 1): scikit-learn runs L-BFGS and the
 #: network in float64 on the float32 data, skmlp evaluates the network in
@@ -322,7 +334,9 @@ def tolerance(kind, solver, dtype):
         return None
     if solver == "lbfgs":
         return LBFGS_FLOAT32_RTOL
-    return FLOAT32_REGRESSION_RTOL if kind == "regressor" else RTOL
+    if kind == "regressor":
+        return FLOAT32_REGRESSION_RTOL
+    return FLOAT32_CLASSIFICATION_RTOL
 
 
 @pytest.fixture
@@ -520,13 +534,7 @@ def test_partial_fit_after_fit(solver):
 
 
 def test_iris_textbook_example_is_bit_identical():
-    """Weights and predictions are bit-identical to scikit-learn's.
-
-    The loss is computed by a fused, allocation-free formula (the log of the
-    one picked probability instead of a sum of xlogy terms), the same
-    objective summed in another order, so it agrees to a few ulps rather than
-    bit for bit; the weights never depend on it.
-    """
+    """Weights, loss curve and predictions are bit-identical to scikit-learn's."""
     X, y = load_iris(return_X_y=True)
     params = {
         "hidden_layer_sizes": (10, 10),
@@ -539,8 +547,8 @@ def test_iris_textbook_example_is_bit_identical():
     for a, b in zip(weights(ours), weights(theirs)):
         np.testing.assert_array_equal(a, b)
     assert ours.n_iter_ == theirs.n_iter_
-    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-14)
-    assert ours.best_loss_ == pytest.approx(theirs.best_loss_, rel=1e-14, abs=0)
+    assert ours.loss_curve_ == theirs.loss_curve_
+    assert ours.best_loss_ == theirs.best_loss_
     np.testing.assert_array_equal(ours.predict_proba(X), theirs.predict_proba(X))
     np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
 
@@ -585,7 +593,6 @@ def test_lbfgs_verbose_and_loss_curve(capsys, kind):
         "Iteration %d, loss = %.8f" % (i, loss)
         for i, loss in enumerate(ours.loss_curve_, start=1)
     ]
-    assert ours.loss_curve_[-1] == pytest.approx(theirs.loss_, rel=RTOL)
     assert_same_fit(ours, theirs, X)
 
 
@@ -675,11 +682,15 @@ def test_multioutput_squared_error_loss_is_the_sum(solver, early_stopping):
     )
     ours, theirs = fit_both("regressor", params, X, Y)
     assert ours.n_iter_ == theirs.n_iter_ == params["max_iter"]
-    assert rel_diff(weights(ours), weights(theirs)) <= RTOL
+    assert_equal_arrays(weights(ours), weights(theirs))
+    # n_outputs times scikit-learn's mean rounds differently from the sum of
+    # the column means: measured max 2.8e-16 (one or two ulps).
     np.testing.assert_allclose(
-        ours.loss_curve_, Y.shape[1] * np.asarray(theirs.loss_curve_), rtol=1e-12
+        ours.loss_curve_,
+        Y.shape[1] * np.asarray(theirs.loss_curve_),
+        rtol=MULTIOUTPUT_LOSS_RTOL,
     )
-    assert rel_diff([ours.predict(X)], [theirs.predict(X)]) <= RTOL
+    assert_equal_arrays([ours.predict(X)], [theirs.predict(X)])
     if early_stopping:  # R^2 does not depend on the loss scale
         assert ours.validation_scores_ == theirs.validation_scores_
 
@@ -707,11 +718,13 @@ def test_multioutput_squared_error_with_penalty():
             l2 = 0.5 * params["alpha"] * squared / len(Y)
         ours.partial_fit(X, Y)
         theirs.partial_fit(X, Y)
-        assert rel_diff(weights(ours), weights(theirs)) <= RTOL
+        assert_equal_arrays(weights(ours), weights(theirs))
         if epoch:
             data_loss = theirs.loss_curve_[-1] - l2
             expected = Y.shape[1] * data_loss + l2
-            assert ours.loss_curve_[-1] == pytest.approx(expected, rel=1e-12)
+            assert ours.loss_curve_[-1] == pytest.approx(
+                expected, rel=MULTIOUTPUT_LOSS_RTOL
+            )
             assert ours.loss_curve_[-1] > theirs.loss_curve_[-1]
 
 
@@ -737,7 +750,9 @@ def test_float32_regression_casts_targets(task, solver):
     for a, b in zip(weights(ours), weights(theirs)):
         assert a.dtype == b.dtype == np.float32
         np.testing.assert_array_equal(a, b)
-    assert_same_fit(ours, theirs, X, RTOL)
+    # The weights are equal; the loss is float64 here and float32 there:
+    # measured max 5.1e-8 on the loss curve.
+    assert_same_fit(ours, theirs, X, FLOAT32_LOSS_RTOL)
 
 
 @pytest.mark.parametrize("task", ["binary", "squared_error"])
