@@ -15,7 +15,13 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         or an object from :mod:`skmlp.optimizers` (or your own following its
         protocol), tuned with ``solver__<param>`` in a grid search.  A string
         takes its hyperparameters from ``learning_rate_init``, ``momentum``,
-        ``nesterovs_momentum``, ``beta_1``, ``beta_2`` and ``epsilon``.
+        ``nesterovs_momentum``, ``beta_1``, ``beta_2`` and ``epsilon``
+        (RMSprop's decay ``rho`` keeps its default, 0.9; pass
+        ``RMSprop(rho=...)`` to change it).  At scikit-learn's
+        ``learning_rate_init=0.001``, ``'gd'``, ``'momentum'`` and
+        ``'adagrad'`` move slowly: each optimizer class documents a
+        ``recommended_learning_rate``, and a fit that reaches ``max_iter``
+        names it in its ``ConvergenceWarning``.
 
     alpha : float, default=0.0001
         Strength of the L2 penalty ``alpha / (2 n) * sum ||W||^2``, ``n`` the
@@ -78,7 +84,7 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         Decay of Adam's first moment estimate.
 
     beta_2 : float, default=0.999
-        Decay of Adam's second moment estimate (and RMSprop's average).
+        Decay of the second moment estimate of ``'adam'`` and ``'adamw'``.
 
     epsilon : float, default=1e-8
         Numerical stability term of Adam, AdaGrad and RMSprop.

@@ -26,8 +26,10 @@ STRING_SOLVERS = {
     "adagrad": lambda est: AdaGrad(
         learning_rate=est.learning_rate_init, epsilon=est.epsilon
     ),
+    # RMSprop's decay keeps its own default (0.9): the estimator's beta_2
+    # (0.999) is Adam's, bias-corrected there and not here.
     "rmsprop": lambda est: RMSprop(
-        learning_rate=est.learning_rate_init, rho=est.beta_2, epsilon=est.epsilon
+        learning_rate=est.learning_rate_init, epsilon=est.epsilon
     ),
     "adam": lambda est: Adam(
         learning_rate=est.learning_rate_init,

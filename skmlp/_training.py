@@ -20,7 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 from skmlp._blas import blas_limited, one_thread_for
 from skmlp._network import Workspace, finish_gradient, loss_and_grad, total_weight
 from skmlp._pieces import CHUNK, state_piece
-from skmlp.optimizers import _Elementwise
+from skmlp.optimizers import SGD, Adam, _Elementwise
 from skmlp.penalties import Penalty, soft_threshold
 from skmlp.schedules import Schedule
 
@@ -417,12 +417,38 @@ def fit_stochastic(
                 break
             if progress.n_iter == config.max_iter:
                 warnings.warn(
-                    "Stochastic Optimizer: Maximum iterations (%d) reached and the "
-                    "optimization hasn't converged yet." % config.max_iter,
+                    max_iter_message(run.optimizer, run.schedule, config.max_iter),
                     ConvergenceWarning,
                 )
     if validation_score is not None and progress.best_theta is not None:
         np.copyto(theta, progress.best_theta)
+
+
+def max_iter_message(optimizer, schedule, max_iter):
+    """What a fit that reached ``max_iter`` says: scikit-learn's words for its
+    own solvers, and for the others the rate used and the recommended one."""
+    reached = (
+        "Maximum iterations (%d) reached and the optimization hasn't converged yet."
+        % max_iter
+    )
+    if type(optimizer) in (SGD, Adam):
+        return "Stochastic Optimizer: " + reached
+    name = type(optimizer).__name__
+    message = f"{name}: {reached}"
+    recommended = getattr(optimizer, "recommended_learning_rate", None)
+    if recommended is None:
+        return message
+    rate = schedule.schedule.initial
+    if rate == recommended:
+        return message + (
+            f" It ran at {name}'s recommended learning rate, {rate:g}: increase "
+            "max_iter."
+        )
+    return message + (
+        f" It ran at learning rate {rate:g}; the recommended learning rate for "
+        f"{name} is {recommended:g} (set learning_rate_init, or the optimizer's "
+        "learning_rate), or increase max_iter."
+    )
 
 
 def _plateau_stops(schedule, progress, config, validation_score):

@@ -1,4 +1,4 @@
-"""Shared test configuration: Hypothesis profiles.
+"""Shared test configuration: Hypothesis profiles, SciPy's array API switch.
 
 ``ci`` (the default) keeps property tests bounded and free of timing flakes;
 ``thorough`` runs many more examples by hand:
@@ -6,6 +6,11 @@
 """
 
 import os
+
+# scikit-learn's check_array_api_input runs only with SciPy's array API
+# support on, which SciPy reads when it is first imported (before any test
+# module imports it).
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 from hypothesis import HealthCheck, settings
 

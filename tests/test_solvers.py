@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -82,7 +83,9 @@ def test_strings_take_hyperparameters_from_the_estimator(
     assert built["gd"] == GD(lr)
     assert built["momentum"] == Momentum(lr, beta=momentum)
     assert built["adagrad"] == AdaGrad(lr, epsilon=epsilon)
-    assert built["rmsprop"] == RMSprop(lr, rho=beta_2, epsilon=epsilon)
+    # RMSprop's decay is its own (0.9), not Adam's beta_2.
+    assert built["rmsprop"] == RMSprop(lr, epsilon=epsilon)
+    assert built["rmsprop"].rho == 0.9
     assert built["adam"] == Adam(lr, beta_1, beta_2, epsilon)
     assert built["adamw"] == AdamW(lr, beta_1, beta_2, epsilon)
 
@@ -252,3 +255,99 @@ def test_custom_optimizer_protocol(iris):
         random_state=0,
     ).fit(X, y)
     assert clf.score(X, y) > 0.9
+
+
+# ------------------------------------------------- what a fit at max_iter says
+def _max_iter_warnings(estimator, X, y):
+    with pytest.warns(ConvergenceWarning) as record:
+        estimator.fit(X, y)
+    return [
+        str(w.message) for w in record if issubclass(w.category, ConvergenceWarning)
+    ]
+
+
+@pytest.mark.parametrize(
+    "solver, cls",
+    [
+        ("gd", GD),
+        ("momentum", Momentum),
+        ("adagrad", AdaGrad),
+        ("rmsprop", RMSprop),
+        ("adamw", AdamW),
+    ],
+)
+@pytest.mark.filterwarnings("default::sklearn.exceptions.ConvergenceWarning")
+def test_max_iter_warning_names_the_rate_used_and_the_recommended_one(
+    solver, cls, iris
+):
+    X, y = iris
+    kwargs = {"hidden_layer_sizes": (4,), "max_iter": 3, "random_state": 0, "tol": 0}
+    (message,) = _max_iter_warnings(
+        MLPClassifier(solver=solver, learning_rate_init=2e-4, **kwargs), X, y
+    )
+    assert message == (
+        f"{cls.__name__}: Maximum iterations (3) reached and the optimization "
+        "hasn't converged yet. It ran at learning rate 0.0002; the recommended "
+        f"learning rate for {cls.__name__} is {cls.recommended_learning_rate:g} "
+        "(set learning_rate_init, or the optimizer's learning_rate), or increase "
+        "max_iter."
+    )
+    assert "Stochastic" not in message
+    rate = cls.recommended_learning_rate
+    (message,) = _max_iter_warnings(
+        MLPClassifier(solver=cls(learning_rate=rate), **kwargs), X, y
+    )
+    assert message.endswith(
+        f"It ran at {cls.__name__}'s recommended learning rate, {rate:g}: "
+        "increase max_iter."
+    )
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.filterwarnings("default::sklearn.exceptions.ConvergenceWarning")
+def test_scikit_learns_solvers_warn_in_scikit_learns_words(solver, iris):
+    from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+
+    X, y = iris
+    kwargs = {"hidden_layer_sizes": (4,), "max_iter": 3, "random_state": 0}
+    ours = _max_iter_warnings(MLPClassifier(solver=solver, **kwargs), X, y)
+    theirs = _max_iter_warnings(SkMLPClassifier(solver=solver, **kwargs), X, y)
+    assert (
+        ours
+        == theirs
+        == [
+            "Stochastic Optimizer: Maximum iterations (3) reached and the "
+            "optimization hasn't converged yet."
+        ]
+    )
+
+
+class _Halving(SGD):
+    """A user's optimizer: no recommended rate documented."""
+
+    recommended_learning_rate = None
+
+
+@pytest.mark.filterwarnings("default::sklearn.exceptions.ConvergenceWarning")
+def test_an_optimizer_without_a_recommended_rate_claims_none(iris):
+    X, y = iris
+    estimator = MLPClassifier(
+        solver=_Halving(learning_rate=0.01), hidden_layer_sizes=(4,), max_iter=3
+    )
+    (message,) = _max_iter_warnings(estimator, X, y)
+    assert message == (
+        "_Halving: Maximum iterations (3) reached and the optimization hasn't "
+        "converged yet."
+    )
+
+
+def test_rmsprop_decays_as_the_textbook():
+    """rho = 0.9 (Hinton's lecture, Keras): the first step on a gradient g is
+    eta g / sqrt(0.1 g^2 + eps), about 3.2 eta, not 32 eta as with 0.999."""
+    assert RMSprop().rho == 0.9
+    w = np.array([1.0])
+    optimizer = RMSprop(learning_rate=0.01, epsilon=0.0)
+    optimizer.step(w, np.array([5.0]), optimizer.init(w), 0.01)
+    assert w[0] == pytest.approx(
+        1.0 - 0.01 * 5.0 / np.sqrt((1 - 0.9) * 25.0), rel=1e-15
+    )
