@@ -126,10 +126,6 @@ def _exp_bounds(dtype):
 # products are rounded in scikit-learn's order (``delta * f'``).
 
 
-def _identity_grad(A, product):
-    np.copyto(A, product)
-
-
 def _logistic_grad(A, product):
     product *= A
     np.subtract(1, A, out=A)
@@ -142,14 +138,10 @@ def _tanh_grad(A, product):
     A *= product
 
 
-def _relu_grad(A, product):
-    # A 0/1 mask and a multiply is many times faster than boolean-mask
-    # assignment (``delta[A == 0] = 0``) and gives the same numbers.
-    np.greater(A, 0, out=A)
-    A *= product
-
-
 def _relu_mask(A, out):
+    # Where f' is 1; the backward pass multiplies the product by this 0/1
+    # mask, many times faster than boolean-mask assignment (``delta[A == 0]
+    # = 0``) and the same numbers.
     np.greater(A, 0, out=out)
 
 
@@ -162,23 +154,23 @@ class Activation(NamedTuple):
     so the layer's delta takes its place and needs no buffer of its own.
 
     Where :math:`f'` is 1 everywhere (``linear``) or 0 or 1 (``mask(A, out)``
-    writes where it is 1 into a boolean array), the backward pass writes the
-    product straight into ``A`` (after taking the mask) and needs no buffer
-    for it either.
+    writes where it is 1 into a boolean array), there is no ``backward``: the
+    backward pass writes the product straight into ``A`` (after taking the
+    mask) and needs no buffer for it either.
     """
 
     forward: Callable[..., None]
-    backward: Callable[..., None] | None
+    backward: Callable[..., None] | None = None
     mask: Callable[..., None] | None = None
     linear: bool = False
 
 
 #: Hidden-layer activations, the values the ``activation`` parameter accepts.
 HIDDEN_ACTIVATIONS: dict[str, Activation] = {
-    "identity": Activation(_identity, _identity_grad, linear=True),
+    "identity": Activation(_identity, linear=True),
     "logistic": Activation(_logistic, _logistic_grad),
     "tanh": Activation(_tanh, _tanh_grad),
-    "relu": Activation(_relu, _relu_grad, mask=_relu_mask),
+    "relu": Activation(_relu, mask=_relu_mask),
 }
 
 #: Output activations; each is paired with its canonical loss.
