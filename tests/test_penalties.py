@@ -310,9 +310,10 @@ def _first_steps(est):
             -eta * g / np.sqrt(g**2 + eps),
             eta / np.sqrt(g**2 + eps),
         ),
+        # RMSprop's own decay, 0.9 (not Adam's beta_2).
         "rmsprop": lambda g: (
-            -eta * g / np.sqrt((1 - b2) * g**2 + eps),
-            eta / np.sqrt((1 - b2) * g**2 + eps),
+            -eta * g / np.sqrt((1 - 0.9) * g**2 + eps),
+            eta / np.sqrt((1 - 0.9) * g**2 + eps),
         ),
         "adam": adam,
         "adamw": adam,
