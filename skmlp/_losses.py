@@ -63,11 +63,6 @@ def _clip_probabilities(p, out):
     return out
 
 
-def _complement(y):
-    """``1 - y``; for boolean targets their negation, the same 0/1 values."""
-    return np.logical_not(y) if y.dtype == bool else 1 - y
-
-
 def _squared_error(y, p, sample_weight, terms, other, columns):
     np.subtract(y, p, out=terms)
     np.multiply(terms, terms, out=terms)
@@ -91,7 +86,7 @@ def _binary_log_loss(y, p, sample_weight, terms, other, columns):
     _clip_probabilities(p, terms)
     np.subtract(1, terms, out=other)
     xlogy(y, terms, out=terms)
-    xlogy(_complement(y), other, out=other)
+    xlogy(1 - y, other, out=other)
     terms += other
     return -np.add.reduce(_output_means(terms, sample_weight, columns))
 
