@@ -18,7 +18,7 @@ import sklearn.neural_network as sk
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
@@ -169,6 +169,46 @@ def test_early_stopping_with_classes_too_rare_to_stratify(y, data):
     clf = MLPClassifier(early_stopping=True, max_iter=3, **SMALL).fit(X, y)
     assert len(clf.validation_scores_) == 3
     assert clf.predict(X).shape == (20,)
+
+
+@pytest.mark.parametrize("counts", [(50, 50), (50, 30, 20)], ids=["binary", "3-class"])
+def test_early_stopping_split_is_stratified(counts):
+    """The validation rows keep each class's share, binary or multiclass.
+
+    A network whose weights are 0 and whose output bias picks class 0 (a
+    learning rate of 1e-8 leaves it so) scores, on the validation rows,
+    class 0's share of them: half, exactly, in scikit-learn's stratified
+    split of these 100 rows (``train_test_split(stratify=y)``, the oracle),
+    10 of 20 whatever the seed.  A split at random misses it for most seeds.
+    """
+    y = np.repeat(np.arange(len(counts)), counts)
+    X = np.random.RandomState(0).randn(100, 3)
+    n_outputs = 1 if len(counts) == 2 else len(counts)
+    # Output biases for class 0: a logistic unit far below 0.5, or a softmax
+    # that favours the first class.
+    bias = np.array([-5.0]) if n_outputs == 1 else 5.0 * np.eye(n_outputs)[0]
+    for seed in range(5):
+        _, val = train_test_split(
+            np.arange(100), test_size=0.2, stratify=y, random_state=seed
+        )
+        assert np.mean(y[val] == 0) == 0.5
+        clf = MLPClassifier(
+            (2,),
+            solver="sgd",
+            learning_rate_init=1e-8,
+            early_stopping=True,
+            validation_fraction=0.2,
+            max_iter=1,
+            warm_start=True,
+            random_state=seed,
+        )
+        _set_weights(
+            clf,
+            [np.zeros((3, 2)), np.zeros((2, n_outputs))],
+            [np.zeros(2), bias],
+        )
+        clf.fit(X, y)
+        assert clf.validation_scores_ == [0.5]
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)

@@ -1,16 +1,28 @@
 """Proofs of every gradient: the network's objective against finite differences.
 
 Hypothesis draws a whole problem: an architecture (1 to 3 hidden layers of 1 to
-8 units), a hidden activation, a task (each output activation with its loss),
-a penalty with its ``alpha`` and ``l1_ratio``, data, sample weights or none,
-and the weights.  Then
+8 units), a hidden activation, a penalty with its ``alpha`` and ``l1_ratio``,
+data, sample weights or none, and the weights; the task (each output activation
+with its loss) is a test parameter, so every loss, Poisson included, gets its
+own examples (weighted and unweighted) in every run.  Then
 
 1. ``loss_and_grad``'s value equals an independent NumPy transcription of the
    documented objective (:func:`reference_objective`, which shares no code
    with :mod:`skmlp`), so the value is the right function;
 2. its analytic gradient (``l1_subgradient=True``) equals central finite
-   differences of that value, so the gradient is the value's gradient;
-3. training reports that value (``loss_curve_``) and steps along that gradient.
+   differences of the reference objective, so the gradient is the value's
+   gradient (this is what catches a sample weight missing from one loss's
+   gradient, a doubled L2 gradient or a flipped relu derivative);
+3. without the L1 subgradient it is the smooth part's gradient: the finite
+   differences of the reference objective without its L1 term;
+4. training reports the reference value (``loss_curve_``) and steps along the
+   smooth gradient: one GD or SGD step from the drawn weights equals the
+   written proximal-gradient step, ``sign(w) max(|w - eta g| - eta lambda_1 / n,
+   0)`` with ``g`` the finite differences of 3 (and, as a consistency check,
+   exactly ``loss_and_grad``'s gradient, which 2 and 3 prove).
+
+Every expected value comes from the reference objective, its finite
+differences or a formula written out here; none from :mod:`skmlp`.
 
 Two kinks are kept out of the draws, because a finite difference across a kink
 measures neither one-sided derivative:
@@ -27,6 +39,7 @@ computed value itself loses its digits, which no finite difference survives.
 """
 
 import warnings
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -39,7 +52,7 @@ from skmlp import MLPClassifier, MLPRegressor
 from skmlp._activations import HIDDEN_ACTIVATIONS
 from skmlp._losses import LOSSES
 from skmlp._network import Layout, Workspace, loss_and_grad
-from skmlp.penalties import PENALTIES, penalty_from_params, soft_threshold
+from skmlp.penalties import PENALTIES, penalty_from_params
 
 #: Finite-difference step, relative to ``max(1, |theta_i|)``.
 FD_STEP = 1e-6
@@ -90,11 +103,14 @@ def test_references_cover_the_registries():
     assert {task.loss for task in TASKS.values()} == set(LOSSES)
 
 
-def reference_objective(coefs, intercepts, X, Y, sw, hidden, loss, pen, alpha, r):
+def reference_objective(
+    coefs, intercepts, X, Y, sw, hidden, loss, pen, alpha, r, smooth=False
+):
     """The documented objective, transcribed directly.
 
     Sample-weighted mean loss plus ``alpha / n ((1 - r) / 2 ||W||^2 + r ||W||_1)``
-    with ``n`` the weight sum, biases not penalized, ``penalty=None`` adding 0.
+    with ``n`` the weight sum, biases not penalized, ``penalty=None`` adding 0;
+    with ``smooth``, without the L1 term (the part training differentiates).
     """
     A = X
     for W, b in zip(coefs[:-1], intercepts[:-1]):
@@ -104,11 +120,72 @@ def reference_objective(coefs, intercepts, X, Y, sw, hidden, loss, pen, alpha, r
     n = w.sum()
     value = (w * REF_LOSSES[loss](Y, z)).sum() / n
     if pen is not None:
-        r = REF_L1_SHARE[pen] if REF_L1_SHARE[pen] is not None else r
+        r = reference_l1_share(pen, r)
         squares = sum((W**2).sum() for W in coefs)
-        absolutes = sum(np.abs(W).sum() for W in coefs)
+        absolutes = 0.0 if smooth else sum(np.abs(W).sum() for W in coefs)
         value += alpha / n * ((1 - r) / 2 * squares + r * absolutes)
     return value
+
+
+def reference_l1_share(pen, l1_ratio):
+    """The documented L1 share r of ``pen`` (``l1_ratio`` for elastic net)."""
+    return REF_L1_SHARE[pen] if REF_L1_SHARE[pen] is not None else l1_ratio
+
+
+def reference_l1_strength(p):
+    """lambda_1 = alpha r, the documented L1 strength (0 without a penalty)."""
+    if p["pen"] is None:
+        return 0.0
+    return p["alpha"] * reference_l1_share(p["pen"], p["l1_ratio"])
+
+
+def reference_unpack(theta, units):
+    """The documented flat layout: every layer's ``W`` (``fan_in x fan_out``,
+    row by row), then every layer's ``b``; ``units`` per layer, input first.
+    """
+    coefs, intercepts, start = [], [], 0
+    for fan_in, fan_out in pairwise(units):
+        coefs.append(theta[start : start + fan_in * fan_out].reshape(fan_in, fan_out))
+        start += fan_in * fan_out
+    for fan_out in units[1:]:
+        intercepts.append(theta[start : start + fan_out])
+        start += fan_out
+    assert start == theta.size
+    return coefs, intercepts
+
+
+def reference_n_coef(p):
+    """How many of the flat weights are ``W`` entries (the rest are biases)."""
+    units = p["layout"].layer_units
+    return sum(fan_in * fan_out for fan_in, fan_out in pairwise(units))
+
+
+def reference_pack(coefs, intercepts):
+    """The inverse of :func:`reference_unpack`."""
+    return np.concatenate([np.ravel(a) for a in [*coefs, *intercepts]])
+
+
+def reference_value(p, theta, smooth=False):
+    """:func:`reference_objective` of problem ``p`` at the flat ``theta``."""
+    coefs, intercepts = reference_unpack(theta, p["layout"].layer_units)
+    return reference_objective(
+        coefs,
+        intercepts,
+        p["X"],
+        p["Y"],
+        p["sw"],
+        p["hidden"],
+        p["loss"],
+        p["pen"],
+        p["alpha"],
+        p["l1_ratio"],
+        smooth=smooth,
+    )
+
+
+def reference_soft_threshold(w, tau):
+    """The documented proximal step of L1: ``sign(w) max(|w| - tau, 0)``."""
+    return np.sign(w) * np.maximum(np.abs(w) - tau, 0)
 
 
 # ------------------------------------------------------------------ the tasks
@@ -153,9 +230,11 @@ TASKS = {
 
 
 @st.composite
-def problems(draw, max_samples=8):
-    """A full problem: network, objective, data and weights (all float64)."""
-    task_name = draw(st.sampled_from(sorted(TASKS)))
+def problems(draw, task_name=None, max_samples=8):
+    """A full problem: network, objective, data and weights (all float64);
+    the task is drawn unless given."""
+    if task_name is None:
+        task_name = draw(st.sampled_from(sorted(TASKS)))
     task = TASKS[task_name]
     k = draw(task.n_outputs)
     hidden_sizes = draw(st.lists(st.integers(1, 8), min_size=1, max_size=3))
@@ -199,7 +278,7 @@ def problems(draw, max_samples=8):
 
 def _pre_activations(p):
     """Every hidden layer's pre-activations (flat) and the output layer's."""
-    coefs, intercepts = p["layout"].views(p["theta"])
+    coefs, intercepts = reference_unpack(p["theta"], p["layout"].layer_units)
     A, pre = p["X"], []
     for W, b in zip(coefs[:-1], intercepts[:-1]):
         Z = A @ W + b
@@ -255,46 +334,59 @@ def evaluate(p, theta, l1_subgradient=True):
     return value, grad
 
 
-def central_differences(p):
+def central_differences(p, value):
+    """Central differences of ``value(theta)`` at the problem's weights."""
     theta = p["theta"].copy()
     fd = np.empty_like(theta)
     for i in range(theta.size):
         h = FD_STEP * max(1.0, abs(theta[i]))
         saved = theta[i]
         theta[i] = saved + h
-        plus, _ = evaluate(p, theta)
+        plus = value(theta)
         theta[i] = saved - h
-        minus, _ = evaluate(p, theta)
+        minus = value(theta)
         theta[i] = saved
         fd[i] = (plus - minus) / (2 * h)
     return fd
 
 
+def assert_matches_differences(grad, fd, value):
+    """``grad`` equals the finite differences ``fd`` of a function whose value
+    is ``value``, within the bounds explained in
+    :func:`test_gradient_matches_central_differences`."""
+    assert np.isfinite(grad).all()
+    scale = max(np.linalg.norm(fd), np.linalg.norm(grad))
+    floor = 100 * np.finfo(np.float64).eps / FD_STEP * (1 + abs(value))
+    assert np.linalg.norm(grad - fd) <= RTOL * scale + floor
+    np.testing.assert_allclose(grad, fd, rtol=RTOL, atol=floor)
+
+
+def reference_gradient(p, smooth=False):
+    """Central differences of the reference objective (``smooth``: without
+    its L1 term)."""
+    return central_differences(p, lambda theta: reference_value(p, theta, smooth))
+
+
+#: Every task, so that each loss gets its own examples in every run.
+ALL_TASKS = sorted(TASKS)
+
+
 # --------------------------------------------------------------------- proofs
-@given(problems())
-def test_value_is_the_documented_objective(p):
+@pytest.mark.parametrize("task", ALL_TASKS)
+@given(data=st.data())
+def test_value_is_the_documented_objective(task, data):
+    p = data.draw(problems(task))
     _avoid_saturation(p)
     theta = p["theta"].copy()
     value, _ = evaluate(p, theta)
     np.testing.assert_array_equal(theta, p["theta"])  # theta is not modified
-    coefs, intercepts = p["layout"].views(p["theta"])
-    expected = reference_objective(
-        coefs,
-        intercepts,
-        p["X"],
-        p["Y"],
-        p["sw"],
-        p["hidden"],
-        p["loss"],
-        p["pen"],
-        p["alpha"],
-        p["l1_ratio"],
-    )
+    expected = reference_value(p, p["theta"])
     assert value == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 
-@given(problems())
-def test_gradient_matches_central_differences(p):
+@pytest.mark.parametrize("task", ALL_TASKS)
+@given(data=st.data())
+def test_gradient_matches_central_differences(task, data):
     """The analytic gradient of the full objective, penalty's L1 part included.
 
     Two criteria, both at ``RTOL = 1e-5``: the norm-based relative error of
@@ -305,30 +397,42 @@ def test_gradient_matches_central_differences(p):
     it is what a coordinate whose true derivative is 0 (a dead relu unit, an
     input of 0) needs.  Measured over 4000 draws, the largest error was 5% of
     this bound per coordinate and 0.3% of it in norm: a margin of 20 or more.
+
+    Each task (so each loss) is its own parameter, with and without sample
+    weights among the draws: a loss whose gradient leaves out the sample
+    weights fails here, and only here among the property tests.
     """
+    p = data.draw(problems(task))
     _avoid_relu_kink(p)
     _avoid_saturation(p)
-    value, grad = evaluate(p, p["theta"])
-    fd = central_differences(p)
-    assert np.isfinite(grad).all()
-    scale = max(np.linalg.norm(fd), np.linalg.norm(grad))
-    floor = 100 * np.finfo(np.float64).eps / FD_STEP * (1 + abs(value))
-    assert np.linalg.norm(grad - fd) <= RTOL * scale + floor
-    np.testing.assert_allclose(grad, fd, rtol=RTOL, atol=floor)
+    _, grad = evaluate(p, p["theta"])
+    value = reference_value(p, p["theta"])
+    assert_matches_differences(grad, reference_gradient(p), value)
 
 
-@given(problems())
-def test_subgradient_flag_only_drops_the_l1_term(p):
-    """Training's gradient (no L1 subgradient) is the smooth part's."""
+@pytest.mark.parametrize("task", ALL_TASKS)
+@given(data=st.data())
+def test_subgradient_flag_only_drops_the_l1_term(task, data):
+    """Training's gradient (no L1 subgradient) is the smooth part's: the
+    finite differences of the reference objective without its L1 term, and
+    the full gradient less exactly the written ``lambda_1 sign(W) / n``."""
+    p = data.draw(problems(task))
+    _avoid_relu_kink(p)
     _avoid_saturation(p)
     value, full = evaluate(p, p["theta"])
     smooth_value, smooth = evaluate(p, p["theta"], l1_subgradient=False)
     assert smooth_value == value  # the value always includes L1
+    assert_matches_differences(
+        smooth, reference_gradient(p, smooth=True), reference_value(p, p["theta"], True)
+    )
     n = p["X"].shape[0] if p["sw"] is None else p["sw"].sum()
-    n_coef = p["layout"].n_coef
-    expected = full.copy()
-    expected[:n_coef] -= p["penalty"].l1 * np.sign(p["theta"][:n_coef]) / n
-    np.testing.assert_allclose(smooth, expected, rtol=1e-12, atol=1e-14)
+    n_coef = reference_n_coef(p)
+    l1_term = np.zeros_like(full)
+    l1_term[:n_coef] = reference_l1_strength(p) * np.sign(p["theta"][:n_coef]) / n
+    # |(full - smooth) - term| <= 1e-14 + 1e-12 |smooth|, the bound of
+    # assert_allclose(smooth, full - term, rtol=1e-12, atol=1e-14).
+    excess = np.abs((full - smooth) - l1_term) - (1e-14 + 1e-12 * np.abs(smooth))
+    assert excess.max() <= 0, f"off the L1 term by {excess.max():.3g} beyond the bound"
 
 
 # ------------------------------------------- what training reports and follows
@@ -361,37 +465,61 @@ def _targets(p):
 def fit_one_epoch(p, **params):
     """One epoch of ``params``' solver from the problem's weights."""
     model = _estimator(p, **params)
-    coefs, intercepts = p["layout"].views(p["theta"].copy())
+    units = p["layout"].layer_units
+    coefs, intercepts = reference_unpack(p["theta"].copy(), units)
     model.coefs_, model.intercepts_ = coefs, intercepts
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(p["X"], _targets(p), sample_weight=p["sw"])
-    layout = p["layout"]
-    return model, layout.pack(model.coefs_, model.intercepts_, np.empty(layout.size))
+    return model, reference_pack(model.coefs_, model.intercepts_)
 
 
 @given(problems(max_samples=12), st.sampled_from(["gd", "sgd"]))
 def test_training_reports_the_objective_and_steps_along_its_gradient(p, solver):
-    """One full-batch epoch: ``loss_curve_[0]`` is the objective at the start,
-    and the weights move to ``prox(theta - eta g)`` with ``g`` the smooth
-    gradient (for L2 or no penalty, exactly ``theta - eta g``)."""
+    """One full-batch epoch: ``loss_curve_[0]`` is the reference objective at
+    the start, and the weights move to ``prox(theta - eta g)`` with ``g`` the
+    reference smooth gradient (finite differences) and ``prox`` the written
+    soft threshold at ``eta lambda_1 / n``.
+
+    Then, tighter, the same step with ``loss_and_grad``'s gradient (proven by
+    the tests above) instead of the finite differences: to 1e-13, and exactly
+    ``theta - eta g`` for L2 or no penalty.
+    """
+    _avoid_relu_kink(p)
     _avoid_saturation(p)
     eta = 0.05
     params = dict(solver=solver, learning_rate_init=eta)
     if solver == "sgd":  # plain SGD on one unshuffled batch of every row
         params.update(momentum=0.0, batch_size=p["X"].shape[0], shuffle=False)
     model, theta_after = fit_one_epoch(p, **params)
-    value, grad = evaluate(p, p["theta"], l1_subgradient=False)
-    assert model.loss_curve_ == [pytest.approx(value, rel=1e-13, abs=1e-15)]
+    reference = reference_value(p, p["theta"])
+    assert model.loss_curve_ == [pytest.approx(reference, rel=1e-12, abs=1e-12)]
     assert model.loss_ == model.loss_curve_[0]
 
-    expected = p["theta"] - eta * grad
     n = p["X"].shape[0] if p["sw"] is None else p["sw"].sum()
-    n_coef = p["layout"].n_coef
-    W = expected[:n_coef]
-    soft_threshold(W, eta * p["penalty"].l1 / n, out=W)
-    np.testing.assert_allclose(theta_after, expected, rtol=1e-13, atol=1e-15)
-    if not p["penalty"].l1:
+    n_coef = reference_n_coef(p)
+    tau = eta * reference_l1_strength(p) / n
+
+    def proximal_step(g):
+        step = p["theta"] - eta * g
+        step[:n_coef] = reference_soft_threshold(step[:n_coef], tau)
+        return step
+
+    # A gradient within the bounds of test_gradient_matches_central_differences
+    # of the differences, |g - d| <= RTOL |d| + floor, moves each weight
+    # within eta times that bound of the step along d: the soft threshold
+    # moves no two points further apart than they were.
+    fd = reference_gradient(p, smooth=True)
+    smooth_value = reference_value(p, p["theta"], smooth=True)
+    floor = 100 * np.finfo(np.float64).eps / FD_STEP * (1 + abs(smooth_value))
+    excess = np.abs(theta_after - proximal_step(fd)) - eta * (RTOL * np.abs(fd) + floor)
+    assert excess.max() <= 0, f"off the step by {excess.max():.3g} beyond the bound"
+
+    # Consistency, to the last bits: the step is along loss_and_grad's gradient.
+    value, grad = evaluate(p, p["theta"], l1_subgradient=False)
+    assert model.loss_curve_ == [pytest.approx(value, rel=1e-13, abs=1e-15)]
+    np.testing.assert_allclose(theta_after, proximal_step(grad), rtol=1e-13, atol=1e-15)
+    if not reference_l1_strength(p):
         np.testing.assert_array_equal(theta_after, p["theta"] - eta * grad)
 
 
@@ -420,9 +548,10 @@ def test_multioutput_regression_reports_its_objective():
         )
         model, _ = fit_one_epoch(p, solver="gd", learning_rate_init=0.1)
         value, _ = evaluate(p, theta)
-        coefs, intercepts = layout.views(theta)
+        coefs, intercepts = reference_unpack(theta, [4, 5, 3])
         reference = reference_objective(
             coefs, intercepts, X, Y, None, "tanh", "squared_error", pen, 0.7, 0.4
         )
-        assert model.loss_curve_[0] == pytest.approx(value, rel=1e-13)
+        assert model.loss_curve_[0] == pytest.approx(reference, rel=1e-12)
         assert value == pytest.approx(reference, rel=1e-12)
+        assert model.loss_curve_[0] == pytest.approx(value, rel=1e-13)

@@ -360,3 +360,101 @@ def test_float32_fit_with_an_epsilon_below_its_range_trains():
         assert not [w for w in record if "diverged" in str(w.message)]
         assert model.n_iter_ == 20
         assert np.isfinite(model.loss_)
+
+
+# One step from a given, non-zero state: the written rule, then the step size
+# the L1 proximal step scales with.  Epsilon is large (1e-2) so that where it
+# enters (inside or outside the square root) changes the step by percents.
+STATE_PARAMS = {
+    "gd": dict(learning_rate=0.1),
+    "sgd": dict(learning_rate=0.1, momentum=0.7, nesterov=False),
+    "sgd-nesterov": dict(learning_rate=0.1, momentum=0.7, nesterov=True),
+    "momentum": dict(learning_rate=0.1, beta=0.7),
+    "adagrad": dict(learning_rate=0.1, epsilon=1e-2),
+    "rmsprop": dict(learning_rate=0.1, rho=0.7, epsilon=1e-2),
+    "adam": dict(learning_rate=0.1, beta_1=0.7, beta_2=0.8, epsilon=1e-2),
+    "adamw": dict(
+        learning_rate=0.1, beta_1=0.7, beta_2=0.8, epsilon=1e-2, weight_decay=0.3
+    ),
+}
+STATE_CLASSES = {
+    "gd": GD,
+    "sgd": SGD,
+    "sgd-nesterov": SGD,
+    "momentum": Momentum,
+    "adagrad": AdaGrad,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+    "adamw": AdamW,
+}
+W0 = np.array([1.5, -0.75, 0.25, -2.0])
+G0 = np.array([0.4, -0.1, 0.0, 2.5])
+#: A running average or velocity, and a second-moment-like accumulator.
+V0 = np.array([0.3, -0.2, 0.05, 1.0])
+S0 = np.array([0.09, 0.01, 0.002, 4.0])
+T0 = 3  # Adam's steps taken so far
+
+
+def written_step(name, p):
+    """``(w, state arrays, step size)`` after one step from the state above,
+    each transcribed from the optimizer's documented rule."""
+    eta, w, g = p["learning_rate"], W0, G0
+    if name == "gd":
+        return w - eta * g, {}, eta
+    if name in ("sgd", "sgd-nesterov"):
+        mu = p["momentum"]
+        v = mu * V0 - eta * g
+        w = w + (mu * v - eta * g if p["nesterov"] else v)
+        return w, {"v": v}, eta / (1 - mu)
+    if name == "momentum":
+        v = p["beta"] * V0 + (1 - p["beta"]) * g
+        return w - eta * v, {"v": v}, None
+    if name in ("adagrad", "rmsprop"):
+        G = S0 + g**2 if name == "adagrad" else p["rho"] * S0 + (1 - p["rho"]) * g**2
+        size = eta / np.sqrt(G + p["epsilon"])
+        return w - size * g, {"G": G}, size
+    b1, b2, t = p["beta_1"], p["beta_2"], T0 + 1
+    m = b1 * V0 + (1 - b1) * g
+    v = b2 * S0 + (1 - b2) * g**2
+    eta_t = eta * np.sqrt(1 - b2**t) / (1 - b1**t)
+    size = eta_t / (np.sqrt(v) + p["epsilon"])
+    w = w - size * m
+    if name == "adamw":
+        w = w - eta * p["weight_decay"] * w
+    return w, {"t": t, "m": m, "v": v}, size
+
+
+def test_explicit_states_cover_every_optimizer():
+    assert {cls for _, cls, _ in CASES.values()} == set(STATE_CLASSES.values())
+
+
+@pytest.mark.parametrize("name", sorted(STATE_PARAMS))
+def test_one_step_from_a_given_state_follows_the_written_rule(name):
+    """From a non-zero state (Adam after 3 steps), one step gives the written
+    weights and state, and ``step_sizes`` the written per-weight step: the
+    bias correction at t = 4, epsilon inside the square root for AdaGrad and
+    RMSprop and outside it for Adam, the (1 - beta) of every average."""
+    params = STATE_PARAMS[name]
+    optimizer = STATE_CLASSES[name](**params)
+    w = W0.copy()
+    state = optimizer.init(w)
+    first = {"v": V0, "G": S0, "m": V0}
+    if "m" in state._fields:  # Adam: m is the first moment, v the second
+        first = {"m": V0, "v": S0}
+        state = state._replace(t=T0)
+    for field, value in zip(state._fields, state):
+        if isinstance(value, np.ndarray):
+            value[...] = first[field]
+    state = optimizer.step(w, G0.copy(), state, params["learning_rate"])
+
+    expected_w, expected_state, expected_size = written_step(name, params)
+    np.testing.assert_allclose(w, expected_w, rtol=1e-14, atol=0)
+    for field, value in expected_state.items():
+        np.testing.assert_allclose(getattr(state, field), value, rtol=1e-14, atol=0)
+    step_sizes = getattr(optimizer, "step_sizes", None)
+    if expected_size is None:  # the proximal step then uses the learning rate
+        assert step_sizes is None
+    else:
+        sizes = step_sizes(state, params["learning_rate"], np.empty_like(w))
+        expected_size = np.broadcast_to(expected_size, w.shape)
+        np.testing.assert_allclose(sizes, expected_size, rtol=1e-14, atol=0)
