@@ -1,39 +1,62 @@
-"""Fuzzed inputs: every call succeeds with finite, well-shaped output or fails clearly.
+"""Fuzzed inputs: every call has the outcome an oracle predicts from its input.
 
 Hypothesis draws what a user might hand to ``fit``, ``partial_fit``,
-``predict``, ``predict_proba`` and ``score``: 0 rows or columns upward, every
-dtype (bool, int, float16/32/64, object, strings, pandas' nullable types), NaN
-and infinity, lists, DataFrames, every sparse format, labels of every type,
-odd sample weights, and parameters at the edges of their ranges.  Each call
-must either
+``predict``, ``predict_proba`` and ``score``: every container (ndarray, list,
+DataFrame, every sparse format), every dtype (bool, int, float16/32/64,
+object, strings, complex, pandas' nullable types), NaN and infinity, labels
+and targets of every type, sample weights, and parameters at the edges of
+their ranges.  Each drawn value records how it was made and its fault, if it
+has one: the stage that checks it (:data:`STAGES`, the order in which
+``skmlp/_mlp.py`` and scikit-learn's ``validate_data``,
+``check_classification_targets`` and ``_check_sample_weight`` run their
+checks), the exception type and the message.  The messages are
+scikit-learn's for the data checks it makes and skmlp's for its own;
+``test_validation.py`` pins the same ones on hand-picked input.
 
-- succeed, with finite outputs of the documented shape and dtype, or
-- raise ``ValueError`` or ``TypeError`` whose message names the problem
-  (one of :data:`ACCEPTED_MESSAGES`),
+The oracles (:func:`fit_fault`, :func:`partial_fit_fault`,
+:func:`predict_fault`) combine the faults of a call's inputs with those that
+only their combination has (X and y of different lengths, an early-stopping
+split with no room, a class not announced to ``partial_fit``...) and return
+the one whose check runs first.  The call must then raise exactly that
+exception type with that message; with no fault it must succeed: the model's
+weights are finite, of the input's dtype (float32 trains in float32), and its
+``classes_``, ``n_outputs_``, ``n_features_in_`` and ``feature_names_in_``
+follow from the input; ``predict``, ``predict_proba``, ``predict_log_proba``
+and ``score`` give finite values of the documented shape and dtype (but the
+R^2 of a single row, NaN as in scikit-learn), the predicted labels being
+those of the highest probabilities.  A failed ``partial_fit`` call leaves the
+estimator as it was.  Every call leaves its
+inputs unmodified (their bytes are hashed before and after) and gives no
+warning but the expected ones (:data:`ALLOWED_WARNINGS`); NumPy's
+``RuntimeWarning`` is never one of them.
 
-must never emit a ``RuntimeWarning`` (NumPy's overflow and invalid-value
-warnings, errors in this suite) and never modify its inputs (their bytes are
-hashed before and after).  The estimators are tiny so each example is fast;
+Extreme parameters (a learning rate of 1e3, alpha of 1e10, ...) and large
+inputs can make training overflow, which is ``test_divergence.py``'s
+subject, not something an oracle can predict here.  So they meet only faulty
+input: every data check runs before training, so they must not change the
+error.  Valid input is tame (features within [-1, 1]) and trains with the
+parameters left once :data:`EXPLOSIVE` is taken out, whose steps are too
+small to overflow: its fit must not diverge either (a "Training diverged"
+warning fails the test).  The estimators are tiny so each example is fast;
 ``HYPOTHESIS_PROFILE=thorough`` runs many more examples.
-
-``test_validation.py`` pins each error message on a hand-picked input; here
-the inputs are combined at random.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import pickle
 import re
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.exceptions import (
@@ -41,33 +64,104 @@ from sklearn.exceptions import (
     DataConversionWarning,
     UndefinedMetricWarning,
 )
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skmlp import MLPClassifier, MLPRegressor
 from skmlp._solvers import SOLVER_NAMES
 from skmlp.optimizers import SGD, Adam, RMSprop
 
-#: What an error message must mention: the offending input or its property.
-ACCEPTED_MESSAGES = (
-    r"NaN",
-    r"infinity",
-    r"feature",
-    r"sample",
-    r"label",
-    r"dtype",
-    r"class",
-    r"weight",
-    r"negative",
-    r"shape",
-    r"empty",
-    r"minimum of",
-    r"Unknown label type",
-    r"could not convert",
-    r"[Cc]omplex",
-    r"validation",
-    r"dim \d",
-    r"does not support early_stopping",
-    r"number of output",
+#: The checks of fit, partial_fit, predict and score, in the order they run
+#: (read from skmlp/_mlp.py and scikit-learn's validate_data,
+#: check_classification_targets, _check_sample_weight and train_test_split).
+STAGES = (
+    "classes",  # partial_fit's classes argument; on a first call, y's type
+    "feature names",  # a DataFrame's columns against those seen by fit
+    "X",  # check_array(X)
+    "y",  # check_array(y)
+    "lengths",  # X's and y's numbers of rows
+    "n_features",  # X's width against n_features_in_
+    "targets",  # label types, classes not announced, Poisson's y >= 0
+    "sample_weight",  # _check_sample_weight
+    "target cast",  # y to the network's dtype
+    "early stopping",  # partial_fit refuses it; fit's validation split
+    "score",  # the metric's own arguments
 )
+
+
+@dataclass(frozen=True)
+class Fault:
+    """The error a fault must raise: where it is checked, its type, its message.
+
+    ``match`` is a regular expression; ``{estimator}`` in it stands for the
+    estimator's class name (scikit-learn's messages name it).
+    """
+
+    stage: str
+    error: type[Exception]
+    match: str
+
+
+def _first(*faults):
+    """The fault whose check runs first (the first given, within a stage)."""
+    found = [fault for fault in faults if fault is not None]
+    return min(found, key=lambda fault: STAGES.index(fault.stage), default=None)
+
+
+def _empty_fault(stage, shape, by="by {estimator}"):
+    shape = re.escape(str(shape))
+    return Fault(
+        stage,
+        ValueError,
+        rf"Found array with 0 sample\(s\) \(shape={shape}\) while a minimum of 1 "
+        rf"is required{' ' + by if by else ''}\.",
+    )
+
+
+def _non_finite_fault(stage, name, values, dtype="float64"):
+    """check_array's error for NaN (reported first) or infinity in ``values``."""
+    if np.isnan(values).any():
+        return Fault(stage, ValueError, rf"Input {name} contains NaN\.")
+    if np.isinf(values).any():
+        return Fault(
+            stage,
+            ValueError,
+            rf"Input {name} contains infinity or a value too large for "
+            rf"dtype\('{dtype}'\)\.",
+        )
+    return None
+
+
+# ------------------------------------------------------------------ inputs
+@dataclass(kw_only=True)
+class Drawn:
+    """An input as handed to the estimator, how it was made, and its first fault."""
+
+    value: object
+    how: str
+    fault: Fault | None = None
+
+
+@dataclass(kw_only=True)
+class Matrix(Drawn):
+    """A drawn X; ``dtype`` is the one validation gives it, ``names`` its columns';
+    ``tame`` if its features are within [-1, 1]."""
+
+    n_rows: int
+    n_cols: int
+    dtype: str
+    names: tuple | None
+    tame: bool
+
+
+@dataclass(kw_only=True)
+class Target(Drawn):
+    """A drawn y: its distinct labels (a classifier's), or its number of outputs."""
+
+    n_rows: int
+    labels: list | None = None
+    multilabel: bool = False
+    n_outputs: int = 1
+
 
 FORMATS = (
     "ndarray",
@@ -98,30 +192,36 @@ DENSE_DTYPES = (
 FRAME_DTYPES = (*DENSE_DTYPES, "Int64", "Float64", "mixed")
 SPARSE_DTYPES = ("float64", "float32", "int64", "int8", "bool")
 INTEGER_DTYPES = ("int64", "int8", "uint8", "bool", "Int64")
-
-#: Warnings a valid call may give: none of them is a failure.
-EXPECTED_WARNINGS = (
-    ConvergenceWarning,  # max_iter of 5, or a diverging fit
-    DataConversionWarning,  # column-vector y
-    UndefinedMetricWarning,  # R^2 of a single sample
-    UserWarning,  # batch_size clipped, feature names dropped
+CONTAINERS = tuple(
+    (fmt, dtype)
+    for fmt in FORMATS
+    for dtype in {"ndarray": DENSE_DTYPES, "list": DENSE_DTYPES}.get(
+        fmt, FRAME_DTYPES if fmt == "dataframe" else SPARSE_DTYPES
+    )
 )
 
+#: What is wrong with a faulty X, and which containers can hold it.
+X_FAULTS = {
+    "NaN": lambda fmt, dtype: dtype not in (*INTEGER_DTYPES, "complex128"),
+    "inf": lambda fmt, dtype: dtype not in (*INTEGER_DTYPES, "complex128"),
+    "-inf": lambda fmt, dtype: dtype not in (*INTEGER_DTYPES, "complex128"),
+    "float16 overflow": lambda fmt, dtype: dtype == "float16",
+    "word": lambda fmt, dtype: (
+        dtype in ("str", "object") and fmt in ("ndarray", "list", "dataframe")
+    ),
+    "complex": lambda fmt, dtype: dtype == "complex128",
+    "no rows": lambda fmt, dtype: dtype != "complex128",
+    "no columns": lambda fmt, dtype: dtype != "complex128",
+}
+SPECIALS = {"NaN": np.nan, "inf": np.inf, "-inf": -np.inf}
 
-# ------------------------------------------------------------------ inputs
-@dataclass
-class Drawn:
-    """An input as handed to the estimator, with how it was made."""
+#: Feature scales.  Tame ones keep every feature within [-1, 1].
+SCALES = (1.0, 1e-2, 1e-8, 1e4)
+TAME_SCALES = (1e-2, 1e-8)
 
-    value: object
-    how: str
-
-    def __repr__(self):
-        return f"<{self.how}>"
-
-
-#: Column makers of a DataFrame with mixed dtypes; the nullable integer column
-#: turns NaN and infinity into pd.NA.
+#: Column makers of a DataFrame with mixed dtypes.  The nullable integer
+#: column turns NaN and infinity into pd.NA (which validation reads as NaN),
+#: the boolean one turns them into True or False.
 MIXED_COLUMNS = (
     lambda v: v,
     lambda v: pd.array(np.where(np.isfinite(v), np.round(v), np.nan), dtype="Int64"),
@@ -171,148 +271,365 @@ def _cast(values, dtype):
         return values.astype(dtype)
 
 
+def _with_a_word(value, fmt):
+    """``value`` (of strings or objects) with "abc" as its first entry."""
+    if fmt == "list":
+        value[0][0] = "abc"
+    elif fmt == "dataframe":
+        value.iat[0, 0] = "abc"
+    else:
+        value[0, 0] = "abc"
+    return value
+
+
+def _as_validated(value):
+    """The numbers validation reads from ``value``, as float64 (pd.NA is NaN)."""
+    if sp.issparse(value):
+        return value.toarray().astype(np.float64)
+    if isinstance(value, pd.DataFrame):
+        return value.to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.asarray(value, dtype=np.float64)
+
+
+def _matrix_fault(value, kind, fmt, dtype, n, d):
+    """The first error ``check_array`` raises on the matrix, as a Fault."""
+    if kind == "word":
+        # NumPy names the string by its repr: a str array's entries are np.str_.
+        word = r"np\.str_\('abc'\)" if (fmt, dtype) == ("ndarray", "str") else "'abc'"
+        return Fault("X", ValueError, rf"could not convert string to float: {word}")
+    if kind == "complex":
+        if fmt == "list":  # Python complex numbers, which float() refuses
+            return Fault(
+                "X",
+                TypeError,
+                r"float\(\) argument must be a string or a real number, not 'complex'",
+            )
+        return Fault("X", ValueError, r"Complex data not supported\n")
+    if fmt == "dataframe" and d == 0:
+        # scikit-learn takes the result type of the columns' dtypes: of none.
+        return Fault("X", ValueError, r"at least one array or dtype is required")
+    if fmt == "list" and n == 0:  # [] is one-dimensional
+        return Fault("X", ValueError, r"Expected 2D array, got 1D array instead")
+    with np.errstate(over="ignore"):
+        seen = _as_validated(value)
+    return _first(
+        _non_finite_fault("X", "X", seen, dtype=_validated_dtype(fmt, dtype)),
+        _empty_fault("X", (n, d)) if n == 0 else None,
+        Fault(
+            "X",
+            ValueError,
+            rf"Found array with 0 feature\(s\) \(shape=\({n}, 0\)\) while a minimum "
+            r"of 1 is required by {estimator}\.",
+        )
+        if d == 0
+        else None,
+    )
+
+
+def _validated_dtype(fmt, dtype):
+    """float32 input stays float32 (a list holds Python floats); all else float64."""
+    return "float32" if dtype == "float32" and fmt != "list" else "float64"
+
+
 @st.composite
-def matrices(draw, n_rows=None, n_cols=None, allow_special=True):
-    """Feature matrices of every container, dtype and size, NaN and inf included."""
-    n = draw(st.integers(0, 12)) if n_rows is None else n_rows
-    d = draw(st.integers(0, 4)) if n_cols is None else n_cols
-    scale = draw(st.sampled_from([1.0, 1.0, 1.0, 1e-8, 1e4]))
+def matrices(draw, *, fault=False, tame=False, n_rows=None, n_cols=None):
+    """Feature matrices of every container and dtype: valid, or with one fault.
+
+    A valid matrix has between 1 and 12 rows (``n_rows`` fixes them) and
+    between 1 and 4 columns (``n_cols``).  Untamed ones may still turn out
+    faulty: float16 overflows to infinity past 65504.
+    """
+    kind = draw(st.sampled_from(sorted(X_FAULTS))) if fault else None
+    fmt, dtype = draw(
+        st.sampled_from(
+            [
+                (fmt, dtype)
+                for fmt, dtype in CONTAINERS
+                if (X_FAULTS[kind](fmt, dtype) if kind else dtype != "complex128")
+            ]
+        )
+    )
+    n = n_rows if n_rows is not None else draw(st.integers(1, 12))
+    d = n_cols if n_cols is not None else draw(st.integers(1, 4))
+    n, d = (0 if kind == "no rows" else n), (0 if kind == "no columns" else d)
+    scale = draw(st.sampled_from(TAME_SCALES if tame else SCALES))
     values = draw(arrays(np.float64, (n, d), elements=st.floats(-100, 100, width=32)))
     values = values * scale
-    fmt = draw(st.sampled_from(FORMATS))
-    if fmt == "dataframe":
-        dtype = draw(st.sampled_from(FRAME_DTYPES))
-    elif fmt in ("ndarray", "list"):
-        dtype = draw(st.sampled_from(DENSE_DTYPES))
-    else:
-        dtype = draw(st.sampled_from(SPARSE_DTYPES))
-    special = None
-    if allow_special and values.size and dtype not in INTEGER_DTYPES:
-        special = draw(st.sampled_from([None, None, None, np.nan, np.inf, -np.inf]))
-        if special is not None:
-            values.flat[draw(st.integers(0, values.size - 1))] = special
-    words = dtype == "str" and draw(st.booleans())
-    how = f"{fmt} {dtype} {n}x{d} scale={scale} special={special}"
-    if words and values.size:
-        value = values.astype(str)
-        value.flat[0] = "abc"
-        return Drawn(value, how + " with a word")
-    return Drawn(_to_container(values, fmt, dtype), how)
+    if kind == "float16 overflow":
+        values.flat[draw(st.integers(0, values.size - 1))] = 1e5
+    if kind in SPECIALS:
+        # The boolean column of a mixed DataFrame would lose it.
+        keeps = [j for j in range(d) if dtype != "mixed" or j % 4 != 3]
+        i, j = draw(st.integers(0, n - 1)), draw(st.sampled_from(keeps))
+        values[i, j] = SPECIALS[kind]
+    value = _to_container(values, fmt, dtype)
+    if kind == "word":
+        value = _with_a_word(value, fmt)
+    return Matrix(
+        value=value,
+        how=f"X {fmt} {dtype} {n}x{d} scale={scale}" + (f" {kind}" if kind else ""),
+        fault=_matrix_fault(value, kind, fmt, dtype, n, d),
+        n_rows=n,
+        n_cols=d,
+        dtype=_validated_dtype(fmt, dtype),
+        names=tuple(value.columns) if fmt == "dataframe" and d else None,
+        tame=scale in TAME_SCALES,
+    )
 
 
+NAMES = np.array(["cat", "dog", "emu", "gnu"])
 LABEL_KINDS = (
     "int",
     "str",
+    "object-str",
     "bool",
     "float-int",
-    "object-int",
-    "mixed",
-    "continuous",
-    "nan",
-    "multilabel",
     "column",
     "series",
     "list",
+    "multilabel",
 )
+LABEL_FAULTS = ("NaN", "continuous", "object-int", "mixed", "3-D")
+
+
+def _y_fault(y, kind):
+    """check_array's errors on y's shape: three dimensions (checked first), or
+    no rows."""
+    if kind == "3-D":
+        return Fault(
+            "y",
+            ValueError,
+            r"Found array with dim 3, while dim <= 2 is required by "
+            r"{estimator}\.",
+        )
+    if np.shape(y)[0] == 0:
+        return _empty_fault("y", np.shape(y))
+    return None
 
 
 @st.composite
-def labels(draw, n):
-    """Classification targets of every kind for ``n`` rows."""
-    kind = draw(st.sampled_from(LABEL_KINDS))
-    k = draw(st.integers(1, 4))
+def labels(draw, n, *, fault=False):
+    """Classification targets of every type for ``n`` rows: valid, or one fault."""
+    kinds = LABEL_FAULTS if fault else LABEL_KINDS
+    if n < 2:  # mixed labels need two
+        kinds = [kind for kind in kinds if kind != "mixed"]
+    kind = draw(st.sampled_from(kinds))
+    k = draw(st.integers(2 if kind == "multilabel" else 1, 4))
     codes = np.array(draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n)))
     codes = codes.astype(np.int64)
-    names = np.array(["cat", "dog", "emu", "gnu"])
+    fault = None
     if kind == "str":
-        y = names[codes]
+        y = NAMES[codes]
+    elif kind == "object-str":
+        y = NAMES[codes].astype(object)
     elif kind == "bool":
         y = codes % 2 == 1
     elif kind == "float-int":
         y = codes.astype(float)
-    elif kind == "object-int":
-        y = codes.astype(object)
-    elif kind == "mixed":
-        y = np.array([c if c % 2 else names[c] for c in codes], dtype=object)
-    elif kind == "continuous":
-        y = codes + 0.5 * draw(st.floats(0.01, 0.99))
-    elif kind == "nan":
-        y = codes.astype(float)
-        if n:
-            y[draw(st.integers(0, n - 1))] = np.nan
-    elif kind == "multilabel":
-        y = np.array(
-            draw(
-                st.lists(
-                    st.lists(st.integers(0, 1), min_size=k, max_size=k),
-                    min_size=n,
-                    max_size=n,
-                )
-            )
-        ).reshape(n, k)
     elif kind == "column":
         y = codes.reshape(-1, 1)
     elif kind == "series":
-        y = pd.Series(names[codes], dtype="category")
+        y = pd.Series(NAMES[codes], dtype="category")
     elif kind == "list":
         y = codes.tolist()
+    elif kind == "multilabel":
+        rows = st.lists(st.integers(0, 1), min_size=k, max_size=k)
+        y = np.array(draw(st.lists(rows, min_size=n, max_size=n))).reshape(n, k)
+    elif kind == "NaN":
+        y = codes.astype(float)
+        if n:
+            y[draw(st.integers(0, n - 1))] = np.nan
+        fault = Fault("y", ValueError, r"Input y contains NaN\.")
+    elif kind == "continuous":
+        y = codes + draw(st.floats(0.01, 0.99))
+        fault = Fault(
+            "targets",
+            ValueError,
+            r"Unknown label type: continuous\. Maybe you are trying to fit a "
+            r"classifier, which expects discrete classes on a regression target",
+        )
+    elif kind == "object-int":  # scikit-learn's label types want strings in objects
+        y = codes.astype(object)
+        fault = Fault("targets", ValueError, r"Unknown label type: unknown\.")
+    elif kind == "mixed":
+        y = np.array([c if c % 2 else NAMES[c] for c in codes], dtype=object)
+        y[:2] = ["cat", 1] if draw(st.booleans()) else [1, "cat"]
+        if isinstance(y[0], str):
+            # type_of_target sorts the labels, which Python cannot for these.
+            fault = Fault(
+                "targets",
+                TypeError,
+                r"'<' not supported between instances of '(int' and 'str|str' and "
+                r"'int)'",
+            )
+        else:  # type_of_target's verdict on objects that are not strings
+            fault = Fault("targets", ValueError, r"Unknown label type: unknown\.")
     else:
         y = codes
-    return Drawn(y, f"labels {kind} k={k}")
+    if kind == "3-D":
+        y = codes.reshape(n, 1, 1)
+    fault = _y_fault(y, kind) or fault
+    return Target(
+        value=y,
+        how=f"labels {kind} k={k}",
+        fault=fault,
+        n_rows=n,
+        labels=_distinct(y, multilabel=kind == "multilabel") if not fault else None,
+        multilabel=kind == "multilabel",
+    )
 
 
-TARGET_KINDS = ("float", "int", "bool", "multioutput", "column", "str-number")
-TARGET_KINDS += ("str-word", "nan", "inf", "negative", "list", "series", "float32")
+def _distinct(y, multilabel=False):
+    """The labels in a valid y: the column indices of a multilabel one."""
+    if multilabel:
+        return list(range(np.shape(y)[1]))
+    return np.unique(np.asarray(y).ravel()).tolist()
+
+
+TARGET_KINDS = ("float", "int", "bool", "multioutput", "column", "list", "series")
+TARGET_KINDS += ("float32", "negative", "str-number")
 
 
 @st.composite
-def targets(draw, n):
-    """Regression targets of every kind for ``n`` rows."""
-    kind = draw(st.sampled_from(TARGET_KINDS))
-    y = np.array(draw(st.lists(st.floats(0, 50, width=32), min_size=n, max_size=n)))
+def targets(draw, n, *, fault=False, poisson=False, n_outputs=None):
+    """Regression targets of every type for ``n`` rows: valid, or one fault.
+
+    Strings are never drawn for the Poisson loss: skmlp's check for negative
+    targets then fails with NumPy's UFuncTypeError instead of naming them.
+    """
+    if fault:
+        # Twice as likely as the others: skmlp's own checks (the others are
+        # scikit-learn's).
+        kinds = ["NaN", "inf", *["negative" if poisson else "str-word"] * 2]
+        kinds += ["3-D"] if n_outputs != 2 else []
+    elif n_outputs == 2:
+        kinds = ["multioutput"]
+    else:
+        kinds = [
+            kind
+            for kind in TARGET_KINDS
+            if not (poisson and kind in ("negative", "str-number"))
+            and not (n_outputs == 1 and kind == "multioutput")
+        ]
+    kind = draw(st.sampled_from(kinds))
+    # No subnormal targets: the Poisson deviance's y / mean underflows to 0
+    # for them, so its log is -inf and the fit fails (a bug of skmlp's).
+    values = st.floats(0, 10, width=32, allow_subnormal=False)
+    y = np.array(draw(st.lists(values, min_size=n, max_size=n)))
     y = y.astype(np.float64).reshape(n)
+    if n_outputs == 2 or kind == "multioutput":
+        y = np.column_stack([y, y[::-1]]) if n else np.empty((0, 2))
+    fault = None
     if kind == "int":
         y = np.round(y).astype(np.int64)
     elif kind == "bool":
-        y = y > 25
-    elif kind == "multioutput":
-        y = np.column_stack([y, y[::-1]]) if n else np.empty((0, 2))
+        y = y > 5
     elif kind == "column":
         y = y.reshape(-1, 1)
-    elif kind == "str-number":
-        y = y.astype(str)
-    elif kind == "str-word":
-        y = np.array(["many"] * n)
-    elif kind in ("nan", "inf") and n:
-        y[draw(st.integers(0, n - 1))] = np.nan if kind == "nan" else np.inf
-    elif kind == "negative":
-        y = y - 25
     elif kind == "list":
         y = y.tolist()
     elif kind == "series":
         y = pd.Series(y)
     elif kind == "float32":
         y = y.astype(np.float32)
-    return Drawn(y, f"targets {kind}")
+    elif kind == "str-number":
+        y = y.astype(str)
+    elif kind == "str-word":
+        y = np.full(np.shape(y), "many")
+        # Validation keeps strings; the cast to the network's dtype fails.
+        fault = Fault(
+            "target cast",
+            ValueError,
+            r"could not convert string to float: np\.str_\('many'\)",
+        )
+    elif kind in ("NaN", "inf") and n:
+        y.flat[draw(st.integers(0, y.size - 1))] = SPECIALS[kind]
+        fault = _non_finite_fault("y", "y", y)
+    elif kind == "negative":
+        y = y - 5
+        if poisson and n:
+            y.flat[draw(st.integers(0, y.size - 1))] = -1.0
+            fault = Fault(
+                "targets",
+                ValueError,
+                r"Some value\(s\) of y are negative which is not allowed for Poisson "
+                r"regression\.",
+            )
+    elif kind == "3-D":
+        y = y.reshape(n, 1, 1)
+    return Target(
+        value=y,
+        how=f"targets {kind}",
+        fault=_y_fault(y, kind) or fault,
+        n_rows=n,
+        n_outputs=np.shape(y)[1] if np.ndim(y) == 2 else 1,
+    )
 
 
-SAMPLE_WEIGHT_KINDS = ("none", "ones", "zeros-some", "random", "negative", "zeros")
-SAMPLE_WEIGHT_KINDS += ("short", "long", "nan", "inf", "2-D", "scalar", "int", "list")
+WEIGHT_KINDS = ("none", "ones", "random", "some zeros", "int", "list", "scalar")
+WEIGHT_FAULTS = ("negative", "zeros", "short", "long", "NaN", "inf", "2-D")
+WEIGHT_FAULTS += ("zero scalar", "negative scalar")
+
+
+def _sample_weight_fault(w, n):
+    """The first check of scikit-learn's ``_check_sample_weight`` that ``w`` fails."""
+
+    def fault(match):
+        return Fault("sample_weight", ValueError, match)
+
+    if w is None:
+        return None
+    if np.ndim(w) == 0:  # a scalar weighs every row
+        w = np.full(n, w)
+    else:
+        w = np.asarray(w, dtype=np.float64)
+        non_finite = _non_finite_fault("sample_weight", "sample_weight", w)
+        if non_finite:
+            return non_finite
+        if w.shape[0] == 0:
+            return _empty_fault("sample_weight", w.shape, by=None)
+        if w.ndim != 1:
+            return fault(rf"Sample weights must be 1D array or scalar, got {w.ndim}D")
+        if w.shape != (n,):
+            return fault(
+                rf"sample_weight\.shape == \({w.shape[0]},\), expected \({n},\)!"
+            )
+    if (w == 0).all():
+        return fault(r"Sample weights must contain at least one non-zero number\.")
+    if (w < 0).any():
+        return fault(r"Negative values in data passed to `sample_weight`\.")
+    return None
 
 
 @st.composite
-def sample_weights(draw, n):
-    """Sample weights: valid, zero in places, negative, all zero, wrong length..."""
-    kind = draw(st.sampled_from(SAMPLE_WEIGHT_KINDS))
-    w = np.array(draw(st.lists(st.floats(0, 10, width=32), min_size=n, max_size=n)))
+def sample_weights(draw, n, *, fault=False, some_zeros=True):
+    """Sample weights for ``n`` rows: valid, or with a fault.
+
+    ``some_zeros=False`` leaves out valid weights with zeros: an early-stopping
+    split might put every non-zero weight on one side, which only the split's
+    random draw decides (``test_early_stopping_split_with_all_weight_on_one_side``).
+    """
+    kinds = WEIGHT_FAULTS if fault else WEIGHT_KINDS
+    if n == 0:  # nothing to make negative, NaN or shorter
+        kinds = [k for k in kinds if k not in ("negative", "short", "NaN", "inf")]
+    if not some_zeros:
+        kinds = [k for k in kinds if k != "some zeros"]
+    kind = draw(st.sampled_from(kinds))
+    w = np.array(draw(st.lists(st.floats(0.5, 10), min_size=n, max_size=n)))
     w = w.astype(np.float64).reshape(n)
     if kind == "none":
-        return Drawn(None, "no weights")
-    if kind == "ones":
+        w = None
+    elif kind == "ones":
         w = np.ones(n)
-    elif kind == "zeros-some":
-        w[::2] = 0
-    elif kind == "negative" and n:
+    elif kind == "some zeros":
+        w[1::2] = 0
+    elif kind == "int":
+        w = np.ceil(w).astype(np.int64)
+    elif kind == "list":
+        w = w.tolist()
+    elif kind == "scalar":
+        w = draw(st.sampled_from([1.0, 2.5]))
+    elif kind == "negative":
         w[draw(st.integers(0, n - 1))] = -1.0
     elif kind == "zeros":
         w = np.zeros(n)
@@ -320,63 +637,278 @@ def sample_weights(draw, n):
         w = w[:-1]
     elif kind == "long":
         w = np.append(w, 1.0)
-    elif kind in ("nan", "inf") and n:
-        w[draw(st.integers(0, n - 1))] = np.nan if kind == "nan" else np.inf
+    elif kind in ("NaN", "inf"):
+        w[draw(st.integers(0, n - 1))] = SPECIALS[kind]
     elif kind == "2-D":
         w = w.reshape(-1, 1)
-    elif kind == "scalar":
-        w = draw(st.sampled_from([0.0, 1.0, 2.5, -1.0]))
-    elif kind == "int":
-        w = np.round(w).astype(np.int64)
-    elif kind == "list":
-        w = w.tolist()
-    return Drawn(w, f"weights {kind}")
+    elif kind == "zero scalar":
+        w = 0.0
+    elif kind == "negative scalar":
+        w = -1.0
+    return Drawn(value=w, how=f"weights {kind}", fault=_sample_weight_fault(w, n))
+
+
+#: Every constructor parameter's values: all valid, many at the edges of their
+#: ranges, none able to make these tiny networks overflow on tame data.
+PARAMETERS = {
+    "hidden_layer_sizes": [(3,), (1,), 2, [3], (2, 2)],
+    "activation": ["relu", "tanh", "logistic", "identity"],
+    "alpha": [0.0, 1e-4, 10.0],
+    "penalty": ["l2", "l1", "elasticnet", None],
+    "l1_ratio": [0.0, 0.15, 1.0],
+    "batch_size": ["auto", 1, 2, 1000],
+    "learning_rate": ["constant", "invscaling", "adaptive"],
+    "learning_rate_init": [1e-12, 1e-3],
+    "power_t": [0.0, 0.5, 10.0],
+    "max_iter": [1, 2, 3, 4, 5],
+    "shuffle": [True, False],
+    "tol": [0.0, 1e-4, 1e10],
+    "momentum": [0.0, 0.9, 1.0],
+    "nesterovs_momentum": [True, False],
+    "early_stopping": [False, False, True],
+    "validation_fraction": [0.0, 0.1, 0.5, 0.9],
+    "beta_1": [0.0, 0.9, 1 - 1e-12],
+    "beta_2": [0.9, 0.999],
+    "epsilon": [1e-8, 1.0],
+    "n_iter_no_change": [1, 10, np.inf],
+    "max_fun": [1, 15000],
+    "warm_start": [True, False],
+    "random_state": [0, 1, 2, 3],
+}
+SOLVER_OBJECTS = [SGD(learning_rate=0.01, momentum=0.0), Adam(), RMSprop()]
+
+#: Valid values that can make training overflow within an epoch (huge steps,
+#: or an epsilon so small that a vanishing average gives one): only drawn with
+#: a faulty input.
+EXPLOSIVE = {
+    "alpha": [1e10],
+    "learning_rate_init": [0.5, 1e3],
+    "beta_2": [0.0, 1 - 1e-12],
+    "epsilon": [1e-300],
+    "solver": [SGD(learning_rate=10.0, momentum=0.0), RMSprop(epsilon=1e-300)],
+}
 
 
 @st.composite
-def parameters(draw, regressor, stochastic_only=False):
-    """Constructor parameters, many at the edges of their valid ranges."""
-    solvers = sorted(SOLVER_NAMES - {"lbfgs"} if stochastic_only else SOLVER_NAMES)
-    solver = draw(
-        st.one_of(
-            st.sampled_from(solvers),
-            st.sampled_from(
-                [SGD(learning_rate=0.1, momentum=0.0), Adam(), RMSprop(epsilon=1e-300)]
-            ),
-        )
-    )
-    params = {
-        "hidden_layer_sizes": draw(st.sampled_from([(3,), (1,), 2, [3], (2, 2)])),
-        "activation": draw(st.sampled_from(["relu", "tanh", "logistic", "identity"])),
-        "solver": solver,
-        "alpha": draw(st.sampled_from([0.0, 1e-4, 10.0, 1e10])),
-        "penalty": draw(st.sampled_from(["l2", "l1", "elasticnet", None])),
-        "l1_ratio": draw(st.sampled_from([0.0, 0.15, 1.0])),
-        "batch_size": draw(st.sampled_from(["auto", 1, 2, 1000])),
-        "learning_rate": draw(st.sampled_from(["constant", "invscaling", "adaptive"])),
-        "learning_rate_init": draw(st.sampled_from([1e-12, 1e-3, 0.5, 1e3])),
-        "power_t": draw(st.sampled_from([0.0, 0.5, 10.0])),
-        "max_iter": draw(st.integers(1, 5)),
-        "shuffle": draw(st.booleans()),
-        "tol": draw(st.sampled_from([0.0, 1e-4, 1e10])),
-        "momentum": draw(st.sampled_from([0.0, 0.9, 1.0])),
-        "nesterovs_momentum": draw(st.booleans()),
-        "early_stopping": draw(st.booleans()),
-        "validation_fraction": draw(st.sampled_from([0.0, 0.1, 0.5, 0.9])),
-        "beta_1": draw(st.sampled_from([0.0, 0.9, 1 - 1e-12])),
-        "beta_2": draw(st.sampled_from([0.0, 0.999, 1 - 1e-12])),
-        "epsilon": draw(st.sampled_from([1e-300, 1e-8, 1.0])),
-        "n_iter_no_change": draw(st.sampled_from([1, 10, np.inf])),
-        "max_fun": draw(st.sampled_from([1, 15000])),
-        "warm_start": draw(st.booleans()),
-        "random_state": draw(st.integers(0, 3)),
-    }
+def parameters(draw, regressor, *, tame, stochastic=False):
+    """Constructor parameters; explosive ones too unless ``tame``."""
+    solvers = sorted(SOLVER_NAMES - ({"lbfgs"} if stochastic else set()))
+    pool = {**PARAMETERS, "solver": solvers + SOLVER_OBJECTS}
     if regressor:
-        params["loss"] = draw(st.sampled_from(["squared_error", "poisson"]))
-    return params
+        pool["loss"] = ["squared_error", "poisson"]
+    if not tame:
+        pool = {name: values + EXPLOSIVE.get(name, []) for name, values in pool.items()}
+    return {name: draw(st.sampled_from(values)) for name, values in pool.items()}
+
+
+# ----------------------------------------------------------------- oracles
+@dataclass(frozen=True)
+class Model:
+    """What a successful fit learned, as the oracle predicts it from the input."""
+
+    n_features: int
+    names: tuple | None
+    dtype: str
+    classes: list | None
+    multilabel: bool
+    n_outputs: int
+
+    @classmethod
+    def learned(cls, X, y, classes=None):
+        """From X and y; ``classes``: partial_fit's, instead of y's labels."""
+        labels = y.labels if classes is None else sorted(classes)
+        n_outputs = y.n_outputs
+        if labels is not None:  # a binary (or single) class has one output
+            n_outputs = len(labels) if y.multilabel or len(labels) > 2 else 1
+        return cls(X.n_cols, X.names, X.dtype, labels, y.multilabel, n_outputs)
+
+
+def _lengths_fault(X, y):
+    if X.n_rows == y.n_rows:
+        return None
+    return Fault(
+        "lengths",
+        ValueError,
+        rf"Found input variables with inconsistent numbers of samples: "
+        rf"\[{X.n_rows}, {y.n_rows}\]",
+    )
+
+
+def _split_fault(est, n):
+    """The error of an early-stopping split of ``n`` rows (as train_test_split)."""
+    if not est.early_stopping or est.solver == "lbfgs":
+        return None
+    fraction = est.validation_fraction
+    if fraction == 0:
+        return Fault(
+            "early stopping",
+            ValueError,
+            rf"test_size=0\.0 should be either positive and smaller than the number "
+            rf"of samples {n} or a float in the \(0, 1\) range",
+        )
+    n_validation = math.ceil(fraction * n)
+    if n_validation == n:
+        return Fault(
+            "early stopping",
+            ValueError,
+            rf"With n_samples={n}, test_size={fraction} and train_size=None, the "
+            r"resulting train set will be empty\.",
+        )
+    if n_validation < 2:
+        return Fault(
+            "early stopping",
+            ValueError,
+            r"The validation set is too small\. Increase 'validation_fraction' or "
+            r"the size of your dataset\.",
+        )
+    return None
+
+
+def fit_fault(est, X, y, sample_weight):
+    """The error ``est.fit(X, y, sample_weight)`` must raise, or None."""
+    return _first(
+        X.fault,
+        y.fault,
+        _lengths_fault(X, y),
+        sample_weight.fault,
+        _split_fault(est, X.n_rows),
+    )
+
+
+def _classes_fault(model, y, classes):
+    """partial_fit's checks of ``classes`` (and, on a first call, of y's type)."""
+    if model is not None:
+        if classes is None or sorted(set(classes)) == model.classes:
+            return None
+        said = re.escape(f"`classes={classes!r}` is not the same as on last call")
+        return Fault("classes", ValueError, said)
+    if classes is None:
+        return Fault(
+            "classes",
+            ValueError,
+            r"classes must be passed on the first call to partial_fit\.",
+        )
+    # type_of_target, called to spot a multilabel y, rejects NaN itself; it
+    # takes an empty 2-D y for a multilabel one, which the label binarizer
+    # then refuses.
+    values = np.asarray(y.value, dtype=object)
+    if values.size and pd.isna(values).any():
+        return Fault("classes", ValueError, r"Input contains NaN\.")
+    if values.ndim == 2 and values.shape[1] > 1 and y.n_rows == 0:
+        return Fault("classes", ValueError, r"y has 0 samples: ")
+    if y.multilabel and y.fault is None and sorted(set(classes)) != y.labels:
+        return Fault(
+            "classes",
+            ValueError,
+            r"classes must be the column indices of the multilabel y",
+        )
+    return None
+
+
+def _names_fault(model, X):
+    """A DataFrame's columns must be those that the model was fitted with."""
+    if model is None or model.names is None or X.names in (None, model.names):
+        return None
+    return Fault(
+        "feature names",
+        ValueError,
+        r"The feature names should match those that were passed during fit\.",
+    )
+
+
+def _width_fault(model, X):
+    if model is None or X.n_cols == model.n_features:
+        return None
+    return Fault(
+        "n_features",
+        ValueError,
+        rf"X has {X.n_cols} features, but {{estimator}} is expecting "
+        rf"{model.n_features} features as input\.",
+    )
+
+
+def partial_fit_fault(est, model, X, y, sample_weight, classes=None):
+    """The error of ``est.partial_fit`` on a model that learned ``model`` (None:
+    a first call), or None."""
+    known = model.classes if model else (None if classes is None else sorted(classes))
+    unseen = None
+    if known is not None and y.labels and not set(y.labels) <= set(known):
+        unseen = Fault(
+            "targets", ValueError, r"`y` has classes not in `self\.classes_`\."
+        )
+    classifier = isinstance(est, MLPClassifier)
+    return _first(
+        _classes_fault(model, y, classes) if classifier else None,
+        _names_fault(model, X),
+        X.fault,
+        y.fault,
+        _lengths_fault(X, y),
+        _width_fault(model, X),
+        unseen,
+        sample_weight.fault,
+        Fault(
+            "early stopping",
+            ValueError,
+            r"partial_fit does not support early_stopping=True",
+        )
+        if est.early_stopping
+        else None,
+    )
+
+
+def predict_fault(model, X):
+    """The error every prediction method must raise on X, or None."""
+    return _first(_names_fault(model, X), X.fault, _width_fault(model, X))
 
 
 # ---------------------------------------------------------------- checking
+#: The warnings a call may give (category, start of the message); any other
+#: warning fails the test.  A valid fit must not diverge: "Training diverged"
+#: is not one of them.
+ALLOWED_WARNINGS = (
+    (ConvergenceWarning, r"[\w ]+: Maximum iterations \(\d+\) reached"),
+    (ConvergenceWarning, r"lbfgs failed to converge"),
+    (DataConversionWarning, r"A column-vector y was passed"),
+    (UserWarning, r"Got `batch_size` less than 1 or larger than sample size"),
+    (UserWarning, r"X does not have valid feature names"),
+    (UserWarning, r"X has feature names, but"),
+    (UndefinedMetricWarning, r"R\^2 score is not well-defined"),
+)
+
+
+@contextmanager
+def _expected_warnings_only():
+    """Any warning but the allowed ones is raised as an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for category, message in ALLOWED_WARNINGS:
+            warnings.filterwarnings("ignore", message, category)
+        # scikit-learn's input validation sums X to spot non-finite values
+        # fast: +inf and -inf sum to NaN with this warning, then it raises
+        # its "infinity" ValueError (np.sum; skmlp's core calls ufuncs).
+        warnings.filterwarnings(
+            "ignore",
+            "invalid value encountered in reduce",
+            RuntimeWarning,
+            "numpy._core.fromnumeric",
+        )
+        yield
+
+
+def _call(method, *args, **kwargs):
+    """``method(*args, **kwargs)``, which must succeed."""
+    with _expected_warnings_only():
+        return method(*args, **kwargs)
+
+
+def _raises(fault, est, method, *args, **kwargs):
+    """``method(*args, **kwargs)`` must raise exactly ``fault``."""
+    match = fault.match.replace("{estimator}", type(est).__name__)
+    with _expected_warnings_only(), pytest.raises(fault.error, match=match) as info:
+        method(*args, **kwargs)
+    assert type(info.value) is fault.error, repr(info.value)
+
+
 def _fingerprint(obj):
     """A digest of everything a call could modify in ``obj``."""
     digest = hashlib.sha256()
@@ -408,270 +940,423 @@ def _fingerprint(obj):
     return digest.hexdigest()
 
 
-class Outcome:
-    """Runs calls, checking errors and warnings, and that inputs stay unchanged."""
-
-    def __init__(self, *inputs):
-        self.inputs = inputs
-        self.before = [_fingerprint(i.value) for i in inputs]
-
-    def call(self, method, *args, allow_overflow=False, **kwargs):
-        """``(method(*args), None)``, or ``(None, error)`` for an accepted error.
-
-        ``allow_overflow`` lets NumPy warn (see :func:`_check_predictions`).
-        """
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            for category in EXPECTED_WARNINGS:
-                warnings.simplefilter("ignore", category)
-            # scikit-learn's input validation sums X to spot non-finite values
-            # fast: +inf and -inf sum to NaN with this warning, then it raises
-            # its "infinity" ValueError (np.sum; skmlp's core calls ufuncs).
-            warnings.filterwarnings(
-                "ignore",
-                "invalid value encountered in reduce",
-                RuntimeWarning,
-                "numpy._core.fromnumeric",
-            )
-            if allow_overflow:
-                warnings.simplefilter("ignore", RuntimeWarning)
-            try:
-                return method(*args, **kwargs), None
-            except (ValueError, TypeError) as error:
-                _check_message(error)
-                return None, error
-            finally:
-                self.check_untouched()
-
-    def check_untouched(self):
-        after = [_fingerprint(i.value) for i in self.inputs]
-        for drawn, a, b in zip(self.inputs, self.before, after):
-            assert a == b, f"{drawn.how} was modified"
+@contextmanager
+def _untouched(*drawn):
+    """The inputs' bytes are the same after the block as before."""
+    before = [_fingerprint(d.value) for d in drawn]
+    yield
+    for d, digest in zip(drawn, before):
+        assert _fingerprint(d.value) == digest, f"{d.how} was modified"
 
 
-def _check_message(error):
-    message = str(error)
-    assert any(re.search(p, message) for p in ACCEPTED_MESSAGES), (
-        f"{type(error).__name__} does not name the problem: {message!r}"
-    )
+def _fitted_state(est):
+    """A digest of every fitted attribute, to compare before and after a call."""
+    return {
+        name: _fingerprint(value)
+        for name, value in vars(est).items()
+        if name.endswith("_") and not name.startswith("_")
+    }
 
 
-def _n_rows(drawn):
-    value = drawn.value
-    return len(value) if isinstance(value, list) else value.shape[0]
-
-
-def _check_fitted(est):
-    for p in est.coefs_ + est.intercepts_:
-        assert p.dtype in (np.float32, np.float64)
-        assert np.isfinite(p).all()
-    assert all(np.isfinite(est.loss_curve_))
-    assert est.n_features_in_ == est.coefs_[0].shape[0]
-
-
-#: Weights past this come from a fit that blew up within its last epoch (see
-#: :func:`_check_predictions`); predictions with smaller ones must be finite.
-BLOWN_UP = 1e100
-
-
-def _blown_up(est):
+def _check_model(est, model):
+    """The fitted attributes are finite and those the input implies."""
     weights = est.coefs_ + est.intercepts_
-    return max(float(np.abs(w).max(initial=0)) for w in weights) > BLOWN_UP
-
-
-def _check_predictions(est, outcome, X, y, sample_weight=None):
-    """predict / predict_proba / score on ``X``: finite, documented shape and dtype.
-
-    One exception: a fit detects divergence by its loss, and the weights an
-    epoch ends with are only evaluated by the next epoch, so an unstable last
-    epoch (a ``partial_fit`` call, say) can leave huge finite weights whose
-    predictions overflow.  Telling would cost an extra forward pass per call;
-    such a model may predict non-finite values (with NumPy's warning), in the
-    documented shape and dtype.
-    """
-    blown_up = _blown_up(est)
-    pred, error = outcome.call(est.predict, X.value, allow_overflow=blown_up)
-    if error is not None:
-        # Every prediction method validates X the same way.
-        for method in _other_methods(est):
-            _, same = outcome.call(method, X.value, allow_overflow=blown_up)
-            assert same is not None and type(same) is type(error)
-        return
-    n = _n_rows(X)
-    if isinstance(est, MLPClassifier):
-        multilabel = est._label_binarizer.y_type_.startswith("multilabel")
-        if multilabel:
-            assert pred.shape == (n, len(est.classes_))
-        else:
-            assert pred.shape == (n,)
-            assert pred.dtype == est.classes_.dtype
-            assert blown_up or np.isin(pred, est.classes_).all()
-        proba, _ = outcome.call(est.predict_proba, X.value, allow_overflow=blown_up)
-        # A single class gets two columns, as in scikit-learn ([1 - p, p]).
-        assert proba.shape == (n, max(len(est.classes_), 2))
-        assert proba.dtype == est.coefs_[0].dtype
-        log_proba, _ = outcome.call(
-            est.predict_log_proba, X.value, allow_overflow=blown_up
-        )
-        if not blown_up:
-            assert np.isfinite(proba).all()
-            assert (proba > 0).all() and (proba <= 1).all()
-            if est.out_activation_ == "logistic":
-                assert (proba < 1).all()
-            if not multilabel:
-                np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-3)
-            assert np.isfinite(log_proba).all()
+    assert all(w.dtype == model.dtype for w in weights)
+    assert all(np.isfinite(w).all() for w in weights)
+    assert np.isfinite(est.loss_curve_).all() and np.isfinite(est.loss_)
+    assert est.n_features_in_ == model.n_features == est.coefs_[0].shape[0]
+    if model.names is None:
+        assert not hasattr(est, "feature_names_in_")
     else:
-        assert pred.shape == ((n,) if est.n_outputs_ == 1 else (n, est.n_outputs_))
-        assert pred.dtype == est.coefs_[0].dtype
-        assert blown_up or np.isfinite(pred).all()
+        assert tuple(est.feature_names_in_) == model.names
+    assert est.n_outputs_ == model.n_outputs == est.coefs_[-1].shape[1]
+    if model.classes is not None:
+        assert est.classes_.tolist() == model.classes
+
+
+def _check_predictions(est, model, X, y=None, sample_weight=None):
+    """Every prediction method on X: the predicted error, or finite outputs of
+    the documented shape and dtype; ``score`` too when ``y`` is given."""
+    classifier = isinstance(est, MLPClassifier)
+    methods = [est.predict]
+    if classifier:
+        methods += [est.predict_proba, est.predict_log_proba]
+    fault = predict_fault(model, X)
+    if fault is not None:
+        for method in methods:
+            _raises(fault, est, method, X.value)
+        if y is not None:
+            _raises(fault, est, est.score, X.value, y.value)
+        return
+    n = X.n_rows
+    pred = _call(est.predict, X.value)
+    if classifier:
+        proba = _call(est.predict_proba, X.value)
+        log_proba = _call(est.predict_log_proba, X.value)
+        k = len(model.classes)
+        assert proba.shape == (n, k if model.multilabel else max(k, 2))
+        assert proba.dtype == log_proba.dtype == model.dtype
+        assert np.isfinite(proba).all() and np.isfinite(log_proba).all()
+        assert (proba > 0).all() and (proba <= 1).all()
+        np.testing.assert_allclose(log_proba, np.log(proba), rtol=1e-6)
+        if model.multilabel:
+            assert pred.shape == (n, k)
+            assert np.array_equal(pred, proba > 0.5)
+        else:
+            assert pred.shape == (n,) and pred.dtype == est.classes_.dtype
+            np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+            # A single class is predicted whatever its probability.
+            best = proba.argmax(axis=1) if k > 1 else np.zeros(n, dtype=int)
+            assert np.array_equal(pred, est.classes_[best])
+    else:
+        assert pred.shape == ((n,) if model.n_outputs == 1 else (n, model.n_outputs))
+        assert pred.dtype == model.dtype
+        assert np.isfinite(pred).all()
     if y is not None:
-        _check_score(est, outcome, X, y, sample_weight, pred, blown_up)
+        _check_score(est, X, y, sample_weight)
 
 
-def _check_score(est, outcome, X, y, sample_weight, pred, blown_up):
-    # scikit-learn's r2_score squares the residuals (in the predictions'
-    # dtype), so predictions near the square root of the float range (a
-    # Poisson mean at a huge input: exp is clipped just below the float max)
-    # overflow it: in scikit-learn's metric, not in skmlp.
-    huge = isinstance(est, MLPRegressor) and float(np.abs(pred).max(initial=0)) > (
-        np.sqrt(np.finfo(pred.dtype).max) / 1e3
-    )
-    sw = None if sample_weight is None else sample_weight.value
-    score, error = outcome.call(
-        est.score, X.value, y.value, sample_weight=sw, allow_overflow=blown_up or huge
-    )
-    if error is None and not (blown_up or huge):
-        # R^2 of fewer than two samples is undefined (NaN), as in scikit-learn.
-        assert np.isfinite(score) or (isinstance(est, MLPRegressor) and _n_rows(X) < 2)
-
-
-def _other_methods(est):
+def _check_score(est, X, y, sample_weight):
+    weights = None if sample_weight is None else sample_weight.value
+    if np.ndim(weights) == 0 and weights is not None:
+        # The metrics take no scalar weight (fit does).
+        metric = "accuracy_score" if isinstance(est, MLPClassifier) else "r2_score"
+        fault = Fault(
+            "score",
+            InvalidParameterError,
+            rf"The 'sample_weight' parameter of {metric} must be an array-like or "
+            rf"None\. Got {weights!r} instead\.",
+        )
+        _raises(fault, est, est.score, X.value, y.value, sample_weight=weights)
+        return
+    score = _call(est.score, X.value, y.value, sample_weight=weights)
     if isinstance(est, MLPClassifier):
-        return [est.predict_proba, est.predict_log_proba]
-    return []
+        assert 0 <= score <= 1
+    elif X.n_rows < 2:
+        assert np.isnan(score)  # R^2 of one sample is undefined
+    else:
+        assert np.isfinite(score)
 
 
 # ------------------------------------------------------------------- tests
+COMPONENTS = ("X", "y", "sample_weight", "lengths")
+
+
 @st.composite
 def fit_cases(draw, regressor):
-    X = draw(matrices())
-    n = _n_rows(X)
-    # Now and then, targets or weights for another number of rows.
-    n_y = draw(st.sampled_from([n, n, n, n, max(n - 1, 0), n + 1]))
-    y = draw(targets(n_y) if regressor else labels(n_y))
-    return X, y, draw(sample_weights(n)), draw(parameters(regressor))
+    """(X, y, sample_weight, params, tame): mostly valid, else one or two faults.
+
+    Valid cases are tame: explosive parameters and large inputs only come
+    with a fault, which stops the fit before it trains.
+    """
+    faulty = set()
+    if draw(st.sampled_from([False, False, False, True, True])):
+        faulty = set(
+            draw(st.lists(st.sampled_from(COMPONENTS), min_size=1, max_size=2))
+        )
+    tame = not faulty
+    params = draw(parameters(regressor, tame=tame), label="params")
+    X = draw(matrices(fault="X" in faulty, tame=tame), label="X")
+    n = X.n_rows
+    n_y = n
+    if "lengths" in faulty:
+        n_y = draw(st.sampled_from([n + 1, n - 1] if n else [n + 1]))
+    y_faulty = "y" in faulty
+    if regressor:
+        poisson = params["loss"] == "poisson"
+        y = draw(targets(n_y, fault=y_faulty, poisson=poisson), label="y")
+    else:
+        y = draw(labels(n_y, fault=y_faulty), label="y")
+    splits = params["early_stopping"] and params["solver"] != "lbfgs"
+    sample_weight = draw(
+        sample_weights(n, fault="sample_weight" in faulty, some_zeros=not splits),
+        label="sample_weight",
+    )
+    return X, y, sample_weight, params, tame
 
 
 @pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
 @given(data=st.data())
 def test_fit_then_predict(cls, data):
-    X, y, sample_weight, params = data.draw(fit_cases(cls is MLPRegressor))
-    outcome = Outcome(X, y, sample_weight)
+    X, y, sample_weight, params, tame = data.draw(fit_cases(cls is MLPRegressor))
     est = cls(**params)
-    fitted, error = outcome.call(est.fit, X.value, y.value, sample_weight.value)
-    if error is not None:
-        return
-    _check_fitted(fitted)
-    _check_predictions(fitted, outcome, X, y, sample_weight)
-    # Predicting on other fuzzed inputs (of any width).
-    X_new = data.draw(matrices(), label="X_new")
-    _check_predictions(fitted, Outcome(X_new), X_new, None)
+    fault = fit_fault(est, X, y, sample_weight)
+    event(f"fit: {fault.match if fault else 'valid'}")
+    with _untouched(X, y, sample_weight):
+        if fault is not None:
+            _raises(fault, est, est.fit, X.value, y.value, sample_weight.value)
+            return
+        assert tame, "a case drawn to be faulty is valid"
+        assert _call(est.fit, X.value, y.value, sample_weight.value) is est
+        model = Model.learned(X, y)
+        _check_model(est, model)
+        _check_predictions(est, model, X, y, sample_weight)
+    # Other matrices, of every format and scale, mostly of the right width.
+    d = model.n_features
+    width = data.draw(st.sampled_from([d, d, d, d + 1]), label="X_new width")
+    faulty = data.draw(st.booleans(), label="X_new faulty")
+    X_new = data.draw(matrices(fault=faulty, n_cols=width), label="X_new")
+    with _untouched(X_new):
+        _check_predictions(est, model, X_new)
+
+
+#: The classes of partial_fit sequences, and a label outside each.
+FAMILIES = {
+    "int": [0, 1, 2, 3],
+    "binary": [0, 1],
+    "str": ["cat", "dog", "emu", "gnu"],
+    "single": [True],
+    "multilabel": [0, 1, 2],
+}
+UNSEEN = {"int": 7, "binary": 2, "str": "yak", "single": False, "multilabel": 3}
+CONTAINERS_OF = {
+    "int": ("ndarray", "list", "float", "column", "series"),
+    "binary": ("ndarray", "list", "float", "column", "series"),
+    "str": ("ndarray", "list", "object", "category"),
+    "single": ("ndarray", "list"),
+    "multilabel": ("ndarray", "list"),
+}
+
+
+@st.composite
+def family_labels(draw, family, n, *, fault=False):
+    """Labels among ``FAMILIES[family]`` for ``n`` rows, in several containers;
+    or with a fault: NaN, continuous values, or a label not among them."""
+    classes = FAMILIES[family]
+    multilabel = family == "multilabel"
+    shape = (n, len(classes)) if multilabel else (n,)
+    count = int(np.prod(shape))
+    codes = np.array(
+        draw(st.lists(st.integers(0, len(classes) - 1), min_size=count, max_size=count))
+    )
+    codes = codes.astype(np.int64).reshape(shape)
+    if multilabel:
+        codes %= 2
+    y = codes if multilabel else np.array(classes)[codes]
+    kinds = CONTAINERS_OF[family]
+    if fault:
+        # An unseen column of a multilabel y is no label (its type changes).
+        unseen = ["unseen", "unseen"] if n and not multilabel else []
+        kinds = ["NaN", "continuous", *unseen]
+    kind = draw(st.sampled_from(kinds))
+    fault = None
+    if kind == "NaN":
+        y = codes.astype(float)
+        if n:
+            y.flat[draw(st.integers(0, count - 1))] = np.nan
+        fault = Fault("y", ValueError, r"Input y contains NaN\.")
+    elif kind == "continuous":
+        y = codes + 0.5
+        fault = Fault("targets", ValueError, r"Unknown label type: continuous")
+    elif kind == "unseen":
+        y = y.astype(object if family == "str" else y.dtype)
+        y.flat[draw(st.integers(0, count - 1))] = UNSEEN[family]
+    elif kind == "list":
+        y = y.tolist()
+    elif kind == "float":
+        y = y.astype(float)
+    elif kind == "column":
+        y = y.reshape(-1, 1)
+    elif kind == "series":
+        y = pd.Series(y)
+    elif kind == "object":
+        y = y.astype(object)
+    elif kind == "category":
+        y = pd.Series(y, dtype="category")
+    fault = _y_fault(y, kind) or fault
+    return Target(
+        value=y,
+        how=f"labels {family} {kind}",
+        fault=fault,
+        n_rows=n,
+        labels=_distinct(y, multilabel) if not fault else None,
+        multilabel=multilabel and kind != "continuous",
+    )
+
+
+@st.composite
+def classes_arguments(draw, family, model, fault=False):
+    """partial_fit's ``classes``: required on a first call, optional later.
+
+    With ``fault``: none on a first call, or one label more.  More classes
+    than y has are fine on a first call, except for a multilabel y (whose
+    classes are its column indices); later calls must repeat the first's.
+    """
+    classes = FAMILIES[family]
+    other = [*classes, UNSEEN[family]]
+    if model is None:
+        return draw(st.sampled_from([None, other])) if fault else classes
+    return other if fault else draw(st.sampled_from([None, classes]))
+
+
+#: What is wrong with a call of a partial_fit sequence (mostly nothing).
+SEQUENCE_FAULTS = (None, None, None, None, "X", "y", "y", "sample_weight", "lengths")
+SEQUENCE_FAULTS += ("width", "classes")
 
 
 @pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
 @given(data=st.data())
 def test_partial_fit_sequence(cls, data):
     regressor = cls is MLPRegressor
-    est = cls(**data.draw(parameters(regressor, stochastic_only=True)))
-    n_features = data.draw(st.integers(0, 3))
-    classes = None
-    if not regressor:
-        classes = data.draw(
-            st.sampled_from(
-                [None, [0, 1], [0, 1, 2, 3], ["cat", "dog", "emu", "gnu"], [True]]
+    params = data.draw(parameters(regressor, tame=True, stochastic=True))
+    # partial_fit refuses early stopping: every call of such a sequence fails.
+    params["early_stopping"] = data.draw(st.sampled_from([False, False, False, True]))
+    est = cls(**params)
+    width = data.draw(st.integers(1, 3), label="width")
+    if regressor:
+        n_outputs = data.draw(st.sampled_from([1, 1, 2]), label="n_outputs")
+        poisson = params["loss"] == "poisson"
+    else:
+        family = data.draw(st.sampled_from(sorted(FAMILIES)), label="family")
+    model = None  # until a call succeeds
+    for call in range(data.draw(st.integers(1, 4), label="calls")):
+        faulty = data.draw(st.sampled_from(SEQUENCE_FAULTS), label=f"fault {call}")
+        d = (model.n_features if model else width) + (faulty == "width")
+        X = data.draw(matrices(fault=faulty == "X", tame=True, n_cols=d), f"X {call}")
+        n = n_y = X.n_rows
+        if faulty == "lengths":
+            n_y = data.draw(st.sampled_from([n + 1, n - 1] if n > 1 else [n + 1]))
+        kwargs = {}
+        if regressor:
+            y_drawn = targets(
+                n_y, fault=faulty == "y", poisson=poisson, n_outputs=n_outputs
             )
+        else:
+            y_drawn = family_labels(family, n_y, fault=faulty == "y")
+            kwargs["classes"] = data.draw(
+                classes_arguments(family, model, fault=faulty == "classes"),
+                label=f"classes {call}",
+            )
+        y = data.draw(y_drawn, label=f"y {call}")
+        sample_weight = data.draw(
+            sample_weights(n, fault=faulty == "sample_weight"),
+            label=f"sample_weight {call}",
         )
-    for call in range(data.draw(st.integers(1, 3))):
-        # Mostly the same width each call; sometimes another.
-        width = data.draw(st.sampled_from([n_features] * 3 + [n_features + 1]))
-        X = data.draw(matrices(n_cols=width), label=f"X{call}")
-        n = _n_rows(X)
-        y = data.draw(targets(n) if regressor else labels(n), label=f"y{call}")
-        sw = data.draw(sample_weights(n), label=f"sample_weight{call}")
-        outcome = Outcome(X, y, sw)
-        kwargs = {} if regressor else {"classes": classes}
-        fitted, error = outcome.call(
-            est.partial_fit, X.value, y.value, sw.value, **kwargs
+        fault = partial_fit_fault(est, model, X, y, sample_weight, **kwargs)
+        event(f"partial_fit: {fault.match if fault else 'valid'}")
+        before = _fitted_state(est)
+        args = X.value, y.value, sample_weight.value
+        classes = Drawn(value=kwargs.get("classes"), how="classes")
+        with _untouched(X, y, sample_weight, classes):
+            if fault is not None:
+                _raises(fault, est, est.partial_fit, *args, **kwargs)
+                # A failed call leaves the estimator as it was (first call:
+                # unfitted).
+                assert _fitted_state(est) == before
+                continue
+            assert _call(est.partial_fit, *args, **kwargs) is est
+            model = model or Model.learned(X, y, kwargs.get("classes"))
+            _check_model(est, model)
+            _check_predictions(est, model, X, y, sample_weight)
+
+
+def _model(classes=None, n_outputs=1, **kwargs):
+    """What a model of :func:`fitted_models` (3 features) learned."""
+    kwargs = {"names": None, "dtype": "float64", "multilabel": False, **kwargs}
+    return Model(3, classes=classes, n_outputs=n_outputs, **kwargs)
+
+
+@functools.cache
+def fitted_models():
+    """Small fitted models (built once, on first use) and what they learned."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (30, 3))
+    y = NAMES[np.arange(30) % 3]
+    three = NAMES[:3].tolist()
+    frame = pd.DataFrame(X, columns=["x0", "x1", "x2"])
+    quiet = {"hidden_layer_sizes": (3,), "max_iter": 5, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return {
+            "multiclass": (MLPClassifier(**quiet).fit(X, y), _model(three, 3)),
+            "binary-bool": (
+                MLPClassifier(**quiet).fit(X, y == "cat"),
+                _model([False, True]),
+            ),
+            "single-class": (
+                MLPClassifier(**quiet).fit(X, np.full(30, "cat")),
+                _model(["cat"]),
+            ),
+            "multilabel": (
+                MLPClassifier(**quiet).fit(X, rng.rand(30, 2) > 0.5),
+                _model([0, 1], 2, multilabel=True),
+            ),
+            "float32-lbfgs": (
+                MLPClassifier(solver="lbfgs", **quiet).fit(X.astype(np.float32), y),
+                _model(three, 3, dtype="float32"),
+            ),
+            "dataframe": (
+                MLPClassifier(**quiet).fit(frame, y),
+                _model(three, 3, names=tuple(frame.columns)),
+            ),
+            "regression": (MLPRegressor(**quiet).fit(X, X.sum(axis=1)), _model()),
+            "poisson": (
+                MLPRegressor(loss="poisson", **quiet).fit(X, np.exp(X[:, 0])),
+                _model(),
+            ),
+            "multioutput": (MLPRegressor(**quiet).fit(X, X[:, :2]), _model(None, 2)),
+        }
+
+
+@st.composite
+def known_labels(draw, model, n):
+    """Labels that ``model`` knows, for ``n`` rows: to score with."""
+    k = len(model.classes)
+    if model.multilabel:
+        rows = st.lists(st.integers(0, 1), min_size=k, max_size=k)
+        value = np.array(draw(st.lists(rows, min_size=n, max_size=n))).reshape(n, k)
+    else:
+        value = np.array(
+            draw(st.lists(st.sampled_from(model.classes), min_size=n, max_size=n))
         )
-        if error is None:
-            _check_fitted(fitted)
-            _check_predictions(fitted, outcome, X, y, sw)
+    return Target(value=value, how="known labels", n_rows=n)
 
 
 MODEL_NAMES = (
     "multiclass",
     "binary-bool",
+    "single-class",
     "multilabel",
     "float32-lbfgs",
+    "dataframe",
     "regression",
     "poisson",
     "multioutput",
 )
 
 
-@functools.cache
-def fitted_models():
-    """Small fitted models (built once, on first use) and their labels."""
-    rng = np.random.RandomState(0)
-    X = rng.randn(30, 3)
-    y = np.array(["cat", "dog", "emu"])[np.arange(30) % 3]
-    quiet = {"hidden_layer_sizes": (3,), "max_iter": 5, "random_state": 0}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return {
-            "multiclass": (MLPClassifier(**quiet).fit(X, y), y),
-            "binary-bool": (MLPClassifier(**quiet).fit(X, y == "cat"), y == "cat"),
-            "multilabel": (
-                MLPClassifier(**quiet).fit(X, rng.rand(30, 2) > 0.5),
-                None,
-            ),
-            "float32-lbfgs": (
-                MLPClassifier(solver="lbfgs", **quiet).fit(X.astype(np.float32), y),
-                y,
-            ),
-            "regression": (MLPRegressor(**quiet).fit(X, X.sum(axis=1)), None),
-            "poisson": (
-                MLPRegressor(loss="poisson", **quiet).fit(X, np.exp(X[:, 0])),
-                None,
-            ),
-            "multioutput": (MLPRegressor(**quiet).fit(X, X[:, :2]), None),
-        }
-
-
 @pytest.mark.parametrize("name", MODEL_NAMES)
 @given(data=st.data())
 def test_predict_on_fuzzed_inputs(name, data):
-    est, labels_seen = fitted_models()[name]
-    X = data.draw(matrices(n_cols=data.draw(st.sampled_from([3, 3, 3, 0, 2, 4]))))
-    n = _n_rows(X)
-    if labels_seen is not None:
-        y = Drawn(
-            data.draw(st.sampled_from([labels_seen[:n], labels_seen[:n][::-1]])), "y"
-        )
-    elif isinstance(est, MLPRegressor):
-        y = data.draw(targets(n))
+    est, model = fitted_models()[name]
+    _check_model(est, model)
+    width = data.draw(st.sampled_from([3, 3, 3, 3, 2, 4]), label="width")
+    faulty = data.draw(st.sampled_from([False, False, True]), label="faulty")
+    X = data.draw(matrices(fault=faulty, n_cols=width), label="X")
+    if isinstance(est, MLPClassifier):
+        y = data.draw(known_labels(model, X.n_rows), label="y")
     else:
-        y = None
-    weights = data.draw(sample_weights(n)) if y is not None else Drawn(None, "none")
-    outcome = Outcome(X, weights) if y is None else Outcome(X, y, weights)
-    # score with a target drawn for the wrong task or length must fail clearly.
-    _check_predictions(est, outcome, X, y, weights)
+        y = data.draw(targets(X.n_rows, n_outputs=model.n_outputs), label="y")
+    sample_weight = data.draw(sample_weights(X.n_rows), label="sample_weight")
+    fault = predict_fault(model, X)
+    event(f"predict: {fault.match if fault else 'valid'}")
+    before = _fitted_state(est)
+    with _untouched(X, y, sample_weight):
+        # Only tame X is scored: r2_score squares the residuals, which
+        # overflows (in scikit-learn) for Poisson means near the float
+        # maximum, the exp of a large input.
+        _check_predictions(est, model, X, y if X.tame else None, sample_weight)
+    assert _fitted_state(est) == before
 
 
 # ------------------------------------------- regressions the fuzzing found
 def _quiet(cls, **params):
     return cls(hidden_layer_sizes=(3,), max_iter=3, random_state=0, **params)
+
+
+def _check_fitted(est):
+    assert all(np.isfinite(w).all() for w in est.coefs_ + est.intercepts_)
+    assert np.isfinite(est.loss_curve_).all()
 
 
 def test_a_failed_first_partial_fit_leaves_no_state():
