@@ -111,6 +111,12 @@ class _BaseMLP(BaseEstimator):
         X, Y = self._validate_input(X, y, incremental, reset=fresh)
         if Y.ndim == 1:
             Y = Y.reshape(-1, 1)
+        if not fresh and Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {Y.shape[1]} output(s) but the model being continued "
+                f"has {self.n_outputs_} (n_outputs_); fit a new model (without "
+                "warm_start) for another number of outputs."
+            )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, ensure_non_negative=True
@@ -406,7 +412,14 @@ class _BaseMLP(BaseEstimator):
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        continuing = self.warm_start and hasattr(self, "coefs_")
+        try:
+            return self._fit(X, y, sample_weight, incremental=False)
+        except Exception:
+            if not continuing:
+                # A fresh fit that fails leaves no half-fitted model behind.
+                self._discard_fit()
+            raise
 
     # ------------------------------------------------------------- predicting
     def _forward(self, X, check_input=True):
@@ -807,6 +820,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        if y.dtype.kind in "US":
+            # Numbers written as strings are numbers, as scikit-learn's
+            # linear regressors take them; a word fails here, clearly.
+            y = y.astype(X.dtype)
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError(
                 "Some value(s) of y are negative which is not allowed for "

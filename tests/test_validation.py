@@ -161,7 +161,7 @@ def test_continuous_y_to_the_classifier(data):
 
 def test_non_numeric_y_to_the_regressor(data):
     X = data[0]
-    with pytest.raises(ValueError, match=r"could not convert|dtype"):
+    with pytest.raises(ValueError, match="could not convert string to float: .a."):
         MLPRegressor(**SMALL).fit(X, np.array(["a", "b"] * 10, dtype=object))
 
 
@@ -401,3 +401,67 @@ def test_minibatch_with_all_zero_weights_is_skipped():
         alone.fit(X[5:], y[5:], sample_weight=weights[5:])
     for a, b in zip(clf.coefs_, alone.coefs_):
         np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+# ------------------------------------------------ what a failed call leaves
+def _fitted_attributes(est):
+    return sorted(name for name in vars(est) if name.endswith("_"))
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize(
+    "bad_fit, match",
+    [
+        ({"sample_weight": -np.ones(20)}, "Negative values in data"),
+        ({"early_stopping": True, "validation_fraction": 0.05}, "too small"),
+    ],
+    ids=["negative weights", "no validation rows"],
+)
+def test_a_fresh_fit_that_fails_leaves_the_estimator_unfitted(
+    cls, bad_fit, match, data
+):
+    X, y = data[0], _target(cls, data)
+    sample_weight = bad_fit.get("sample_weight")
+    params = {k: v for k, v in bad_fit.items() if k != "sample_weight"}
+    for est in (cls(**SMALL, **params), _fitted(cls, data).set_params(**params)):
+        with pytest.raises(ValueError, match=match):
+            est.fit(X, y, sample_weight=sample_weight)
+        assert _fitted_attributes(est) == []
+        with pytest.raises(NotFittedError):
+            est.predict(X)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_a_warm_start_fit_that_fails_keeps_the_fit_it_continued(cls, data):
+    X, y = data[0], _target(cls, data)
+    est = _fitted(cls, data, warm_start=True)
+    before = [w.copy() for w in est.coefs_ + est.intercepts_]
+    with pytest.raises(ValueError, match="Negative values in data"):
+        est.fit(X, y, sample_weight=-np.ones(20))
+    for a, b in zip(est.coefs_ + est.intercepts_, before):
+        np.testing.assert_array_equal(a, b)
+    assert est.predict(X).shape == (20,)
+
+
+@pytest.mark.parametrize("continuation", ["partial_fit", "warm_start"])
+def test_another_number_of_outputs_is_named(continuation, data):
+    X, y_reg = data[0], data[2]
+    Y = np.column_stack([y_reg, -y_reg])
+    est = MLPRegressor(**SMALL, warm_start=continuation == "warm_start")
+    method = est.partial_fit if continuation == "partial_fit" else est.fit
+    method(X, y_reg)
+    with pytest.raises(
+        ValueError, match=r"y has 2 output\(s\) but the model being continued has 1"
+    ):
+        method(X, Y)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+def test_regression_targets_written_as_strings(loss, data):
+    X, y = data[0], np.abs(data[2])
+    as_floats = MLPRegressor(**SMALL, loss=loss).fit(X, y)
+    as_strings = MLPRegressor(**SMALL, loss=loss).fit(X, y.astype(str))
+    for a, b in zip(as_floats.coefs_, as_strings.coefs_):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="could not convert string to float"):
+        MLPRegressor(**SMALL, loss=loss).fit(X, np.full(20, "many"))
