@@ -1,119 +1,84 @@
-"""Seconds per training epoch: skmlp.MLPClassifier against scikit-learn and PyTorch.
+"""Seconds per training epoch: skmlp against scikit-learn (and PyTorch).
 
-Each cell fits skmlp's and scikit-learn's ``MLPClassifier`` with the same data
-and hyperparameters in the same process, and, when PyTorch is installed (it is
-never required), a plain PyTorch training loop of the same network; the three
-run alternately (skmlp, scikit-learn, PyTorch, skmlp, ...).  The cells:
+Each cell fits skmlp's and scikit-learn's ``MLPClassifier`` on the same data
+with the same hyperparameters and, when ``import torch`` works, a plain
+PyTorch loop of the same network, in turn, round after round.  The cells:
+hidden (64,), (256, 256), (1024, 1024) x batch 32, 200, 1000 x float64,
+float32 x adam, sgd on make_classification (20000 x 100, 10 classes), each
+fit exactly the cell's epochs; iris, the README example, each library to its
+own convergence (differing ``n_iter_`` are flagged); digits, hidden (100,).
 
-- the grid: hidden layers (64,), (256, 256), (1024, 1024) x batch 32, 200, 1000
-  x float32, float64 x adam, sgd, on ``make_classification`` data (20000 x 100,
-  10 classes), for a fixed number of epochs (``tol=0`` and a huge
-  ``n_iter_no_change``, so that every fit runs exactly ``max_iter`` epochs);
-- iris: the README example, ``MLPClassifier(hidden_layer_sizes=(10, 10),
-  max_iter=1000, alpha=0.001, random_state=42)`` on the 120-sample training
-  split; the *whole* fit is timed and each library runs to its own
-  convergence (their ``n_iter_`` must match; a mismatch is flagged);
-- digits: all 1797 samples scaled to [0, 1], hidden (100,), default
-  hyperparameters, a fixed number of epochs.
+A figure is the median over rounds of fit seconds / epochs; ``X/Y`` is X's
+over Y's (sklearn/skmlp above 1: skmlp is faster).  "%peak": 6 x samples x
+weights flops per epoch over the GFLOP/s of a 2048 x 2048 ``A @ B``, the
+larger of two taken before and after the cell (a shared machine drifts).
+"bg load": the cores other processes used meanwhile; over 0.25, the cell is
+flagged "busy" and its figures are doubtful.
 
-PyTorch runs as many epochs as scikit-learn's fit did, in the loop a PyTorch
-user would write (``train_torch``).  A cell's figure is, per library, the
-median over repeats of ``fit time / epochs``.  The ratios are a peer's time
-over skmlp's: above 1 means skmlp is faster.
+The fits run in long-lived workers (this script with ``--worker``) reading
+cell specs as JSON lines on stdin and writing timings as JSON lines.  With
+``--baseline PATH``, a checkout of another commit (``git worktree add
+/tmp/baseline 9349326``), a second worker imports PATH's skmlp through
+``PYTHONPATH`` (two packages named skmlp cannot share a process); each round
+times both, and the table adds the baseline's ratio to scikit-learn and
+"current vs baseline", baseline/skmlp: below 0.95, a slowdown of over 5%.
+``--products`` times each epoch's matrix products alone too: how much faster
+than scikit-learn any loop could be.
 
-The script also measures the machine's matrix-multiply peak (2048 x 2048
-``A @ B`` in float64 and float32 at the current BLAS thread settings; GFLOP/s
-= 2 n^3 / median time): once at the start, and for each cell right before and
-right after its fits in the cell's dtype, the larger of these two being the
-cell's peak (a shared machine's speed drifts by tens of percent over a run, so
-a single figure from the start misstates the later cells).  Each library's
-fraction of its cell's peak counts 6 x samples x weights flops per epoch
-(weights: the sum of fan_in x fan_out over the layers, biases excluded).
-PyTorch uses its own BLAS, so its fraction is relative to NumPy's peak.
-Targets, one PASS/FAIL column each, failing cells listed at the end:
+Usage (on an idle machine: the BLAS uses every core)::
 
-- vs sklearn: at least 1.5x faster than scikit-learn (iris: 2x, digits: 1.5x),
-  or at least 85% of the matrix-multiply peak, where 1.5x would need more;
-- vs torch: no slower than the PyTorch loop at the same dtype.
-
-Usage::
-
-    python benchmarks/bench_epoch.py --quick            # under 2 minutes
-    python benchmarks/bench_epoch.py                    # the full grid
-    python benchmarks/bench_epoch.py --cells "1024x1024 b=32" --repeats 5
-    python benchmarks/bench_epoch.py --cells iris --no-torch
-    python benchmarks/bench_epoch.py --out bench.md     # also a Markdown table
-
-Run it on an otherwise idle machine: all cores are used by the BLAS, and
-OpenBLAS's spinning worker threads make an oversubscribed machine several
-times slower, erratically (each fit is preceded by a short pause so that the
-previous library's workers have gone to sleep).  Before each round of fits the
-script can measure how busy the CPUs are and wait for them to go idle
-(``--wait-idle``); during each fit it measures the CPU time other processes
-took (``bg load``, in cores, counting only processes at normal priority: run
-anything else you must run meanwhile under ``nice``), can retry rounds that
-ran on a busy machine (``--retries``), and flags cells measured on one.  CPU
-time (all threads of this process) is reported too: with ``--threads 1`` its
-ratio is a contention-robust check of the wall-clock one.  PyTorch's OpenMP
-threads suffer most from a busy machine (a fit can take tens of times longer):
-where the machine cannot be idle, use ``--threads 1`` or ``--no-torch``.
+    python benchmarks/bench_epoch.py --quick        # a subset, under 2 minutes
+    python benchmarks/bench_epoch.py --out epoch.md # the full grid
+    python benchmarks/bench_epoch.py --quick --baseline /tmp/baseline
+    python benchmarks/bench_epoch.py --cells "h=1024x1024 b=1000" --products
+    python benchmarks/bench_epoch.py --wait-idle 20 # wait for idle cores
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
+import importlib.util
 import itertools
+import json
+import math
+import os
 import statistics
+import subprocess
 import sys
 import time
+import traceback
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
-import _machine
+import _common
 import numpy as np
 from sklearn.datasets import load_digits, load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.neural_network import MLPClassifier as SkMLPClassifier
-
-from skmlp import MLPClassifier
 
 HIDDEN = [(64,), (256, 256), (1024, 1024)]
 BATCHES = [32, 200, 1000]
 DTYPES = ["float64", "float32"]
 SOLVERS = ["adam", "sgd"]
-
-# Epochs per fit, by (hidden, batch): chosen so that one fit takes roughly
-# 0.3 s or more for skmlp (scikit-learn takes longer) on a 2-core machine.
-EPOCHS = {
-    ((64,), 32): 10,
-    ((64,), 200): 20,
-    ((64,), 1000): 40,
-    ((256, 256), 32): 3,
-    ((256, 256), 200): 5,
-    ((256, 256), 1000): 6,
-    ((1024, 1024), 32): 1,
-    ((1024, 1024), 200): 2,
-    ((1024, 1024), 1000): 2,
-    ((100,), 200): 60,  # digits
-}
-# Cells where one scikit-learn fit takes several seconds: fewer repeats.
-SLOW = {((1024, 1024), 32)}
-# Repeats of the iris and digits cells with --quick: their fits are short.
-QUICK_SMALL_REPEATS = 3
-
-LIBS = ["skmlp", "sklearn", "torch"]
-SKLEARN_TARGET = 1.5  # sklearn / skmlp, in every cell ...
-DATASET_TARGETS = {"iris": 2.0, "digits": 1.5}  # ... with these exceptions
-PEAK_TARGET = 0.85  # ... or this fraction of the matrix-multiply peak
-TORCH_TARGET = 1.0  # torch / skmlp
-# Pause before each fit, so that the previous fit's BLAS/OpenMP workers
-# (OpenBLAS spins for about 0.1 s after its last call) have gone to sleep.
-SETTLE_SECONDS = 0.2
+# Epochs per fit, by hidden and then batch as in BATCHES (digits: 60), so that
+# a skmlp fit takes 0.3 s or more on 2 cores.
+EPOCHS = {(64,): [10, 20, 40], (256, 256): [3, 5, 6], (1024, 1024): [1, 2, 2]}
+LIBS = ["skmlp", "baseline", "sklearn", "torch", "products"]
+# (column, numerator, denominator): the ratios of the table and the summary.
+RATIOS = [
+    ("sklearn/skmlp", "sklearn", "skmlp"),
+    ("sklearn/baseline", "sklearn", "baseline"),
+    ("current vs baseline", "baseline", "skmlp"),
+    ("torch/skmlp", "torch", "skmlp"),
+    ("sklearn/products", "sklearn", "products"),
+]
+MAX_LOAD = 0.25  # cores busy elsewhere above which a cell is flagged "busy"
+SETTLE = 0.2  # pause before a fit: OpenBLAS threads spin ~0.1 s after a call
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Cell:
     hidden: tuple
     batch: int
@@ -123,18 +88,9 @@ class Cell:
 
     @property
     def name(self):
-        h = "x".join(str(u) for u in self.hidden)
         prefix = "" if self.dataset == "synthetic" else f"{self.dataset} "
+        h = "x".join(map(str, self.hidden))
         return f"{prefix}{self.solver} h={h} b={self.batch} {self.dtype}"
-
-    @property
-    def to_convergence(self):
-        """Whether the whole fit runs to convergence instead of fixed epochs."""
-        return self.dataset == "iris"
-
-    @property
-    def sklearn_target(self):
-        return DATASET_TARGETS.get(self.dataset, SKLEARN_TARGET)
 
 
 # Batch 120: the "auto" batch size, min(200, n_samples), of the iris split.
@@ -142,716 +98,394 @@ IRIS = Cell((10, 10), 120, "float64", "adam", "iris")
 DIGITS = Cell((100,), 200, "float64", "adam", "digits")
 
 
-# ------------------------------------------------------------ pure functions
-
-
-def n_weights(layer_sizes):
-    """Weights of a dense network: sum of fan_in x fan_out, biases excluded."""
-    return sum(a * b for a, b in itertools.pairwise(layer_sizes))
-
-
-def flops_per_epoch(n_samples, layer_sizes):
-    """6 x samples x weights: forward 2, backward 4 flops per weight and sample."""
-    return 6 * n_samples * n_weights(layer_sizes)
-
-
-def sklearn_verdict(ratio, fraction, target=SKLEARN_TARGET, peak=PEAK_TARGET):
-    """PASS (True) if skmlp is ``target`` times faster or reaches ``peak``."""
-    return bool(ratio >= target or fraction >= peak)
-
-
-def torch_verdict(ratio):
-    """PASS (True) if skmlp is no slower than PyTorch; None if torch did not run."""
-    return None if ratio is None else bool(ratio >= TORCH_TARGET)
-
-
-# ---------------------------------------------------------------- results
-
-
-@dataclass
-class Fit:
-    seconds: float  # wall time of the whole fit
-    cpu: float  # CPU time of this process (all threads) during the fit
-    load: float  # cores used by other processes during the fit
-    n_iter: int  # epochs run
-
-
-@dataclass
-class Result:
-    cell: Cell
-    repeats: int
-    per_epoch: dict  # library -> median wall seconds per epoch
-    per_fit: dict  # library -> median wall seconds per fit
-    cpu: dict  # library -> median CPU seconds per epoch
-    n_iter: dict  # library -> epochs of the first fit used
-    n_iter_match: bool  # skmlp's n_iter_ == scikit-learn's in every fit used
-    load: float  # worst background load among the rounds used, in cores
-    flops: float  # per epoch
-    peak: float  # matrix-multiply GFLOP/s of the cell's dtype
-
-    def ratio(self, lib):
-        """A peer's seconds per epoch over skmlp's (None if it did not run)."""
-        if lib not in self.per_epoch:
-            return None
-        return self.per_epoch[lib] / self.per_epoch["skmlp"]
-
-    def fraction(self, lib):
-        """The fraction of the matrix-multiply peak a library reached."""
-        if lib not in self.per_epoch:
-            return None
-        return self.flops / self.per_epoch[lib] / (self.peak * 1e9)
-
-    @property
-    def cpu_ratio(self):
-        return self.cpu["sklearn"] / self.cpu["skmlp"]
-
-    @property
-    def sklearn_pass(self):
-        return sklearn_verdict(
-            self.ratio("sklearn"), self.fraction("skmlp"), self.cell.sklearn_target
-        )
-
-    @property
-    def torch_pass(self):
-        return torch_verdict(self.ratio("torch"))
-
-    def failures(self):
-        """Why this cell fails its targets (empty if it meets them all)."""
-        reasons = []
-        if not self.sklearn_pass:
-            reasons.append(
-                f"vs sklearn {self.ratio('sklearn'):.2f}x < "
-                f"{self.cell.sklearn_target:g}x and "
-                f"{self.fraction('skmlp'):.0%} of peak < {PEAK_TARGET:.0%}"
-            )
-        if self.torch_pass is False:
-            reasons.append(f"vs torch {self.ratio('torch'):.2f}x < {TORCH_TARGET:g}x")
-        if not self.n_iter_match:
-            reasons.append(
-                f"n_iter_ skmlp {self.n_iter['skmlp']} != "
-                f"sklearn {self.n_iter['sklearn']}"
-            )
-        return reasons
-
-
-# ------------------------------------------------------------------ options
-
-
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    p.add_argument(
+    p = _common.parser(__doc__)
+    add = p.add_argument
+    add(
         "--quick",
         action="store_true",
-        help="only (64,) and (256, 256), batch 32 and 200, adam, plus iris and "
-        "digits; half the epochs of the per-cell table, 1 repeat "
-        f"({QUICK_SMALL_REPEATS} for iris and digits)",
+        help="adam; h=64, 256x256; b=32, 200; "
+        "iris, digits; half the epochs; 1 round (iris, digits: 3)",
     )
-    p.add_argument(
+    add(
         "--cells",
         action="append",
-        default=[],
         metavar="SUBSTRING",
-        help="keep only cells whose name contains SUBSTRING (repeatable: any "
-        "match); names look like 'adam h=256x256 b=32 float64', "
-        f"'{IRIS.name}', '{DIGITS.name}'",
+        help="only the cells whose name holds one, e.g. 'adam h=64 b=32' (repeatable)",
     )
-    p.add_argument("--repeats", type=int, default=3, help="fits per library")
-    p.add_argument(
-        "--slow-repeats",
-        type=int,
-        default=1,
-        help="repeats for the (1024, 1024) batch-32 cells (about 7 s per "
-        "scikit-learn epoch)",
-    )
-    p.add_argument(
-        "--epochs",
-        type=int,
-        default=None,
-        help="epochs per fit for every cell but iris, which runs to "
-        "convergence; None: the per-cell table",
-    )
-    p.add_argument(
-        "--threads",
-        type=int,
-        default=None,
-        help="limit BLAS/OpenMP threads with threadpoolctl, and PyTorch's with "
-        "torch.set_num_threads (None: unchanged)",
-    )
-    p.add_argument(
-        "--no-torch",
-        action="store_true",
-        help="do not run the PyTorch loop even if torch is installed",
-    )
-    p.add_argument(
-        "--max-load",
-        type=float,
-        default=0.25,
-        help="background load (cores busy in other processes) above which a "
-        "cell is flagged, and below which --wait-idle waits",
-    )
-    p.add_argument(
+    add("--repeats", type=int, default=3, help="rounds per cell")
+    add("--slow-repeats", type=int, default=1, help="rounds of h=1024x1024 b=32")
+    add("--epochs", type=int, help="epochs per fit (None: the cell's own)")
+    add("--baseline", type=Path, metavar="PATH", help="also time PATH's skmlp")
+    add("--no-torch", action="store_true", help="never run PyTorch")
+    add("--products", action="store_true", help="also time the products alone")
+    add(
         "--wait-idle",
         type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help="before each round of fits, wait up to SECONDS for the background "
-        "load to drop below --max-load",
-    )
-    p.add_argument(
-        "--retries",
-        type=int,
         default=0,
-        help="extra rounds of fits to try in a cell when a round ran while "
-        "other processes used more than --max-load cores",
+        metavar="SECONDS",
+        help=f"before each round, wait up to SECONDS for bg load < {MAX_LOAD}",
     )
-    p.add_argument("--n-samples", type=int, default=20000, help=argparse.SUPPRESS)
-    p.add_argument("--peak-size", type=int, default=2048, help=argparse.SUPPRESS)
-    p.add_argument("--out", type=Path, default=None, help="also write Markdown here")
+    add("--n-samples", type=int, default=20000, help=argparse.SUPPRESS)
+    add("--peak-size", type=int, default=2048, help=argparse.SUPPRESS)
+    add("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.baseline and not (args.baseline / "skmlp" / "__init__.py").is_file():
+        p.error(f"--baseline {args.baseline} holds no skmlp/__init__.py")
     if args.quick:
-        args.repeats = 1
-        args.slow_repeats = 1
+        args.repeats = args.slow_repeats = 1
     return args
 
 
 def select_cells(args):
-    hidden = HIDDEN[:2] if args.quick else HIDDEN
-    batches = BATCHES[:2] if args.quick else BATCHES
+    hidden, batches = (HIDDEN[:2], BATCHES[:2]) if args.quick else (HIDDEN, BATCHES)
     solvers = ["adam"] if args.quick else SOLVERS
-    cells = [
-        Cell(h, b, d, s)
-        for s in solvers
-        for h in hidden
-        for b in batches
-        for d in DTYPES
-    ]
-    cells += [IRIS, DIGITS]
-    if args.cells:
-        cells = [c for c in cells if any(sub in c.name for sub in args.cells)]
-    return cells
+    grid = itertools.product(solvers, hidden, batches, DTYPES)
+    cells = [Cell(h, b, d, s) for s, h, b, d in grid] + [IRIS, DIGITS]
+    return [c for c in cells if any(s in c.name for s in args.cells or [""])]
 
 
-def cell_epochs(cell, args):
-    """Fixed epochs per fit, or None for a fit to convergence."""
-    if cell.to_convergence:
-        return None
-    if args.epochs:
-        return args.epochs
-    epochs = EPOCHS[(cell.hidden, cell.batch)]
-    return max(1, epochs // 2) if args.quick else epochs
+def plan(cell, args):
+    """(epochs per fit, None for iris's fit to convergence; rounds)."""
+    if cell.dataset == "iris":
+        epochs = None
+    else:
+        digits = cell.dataset == "digits"
+        epochs = 60 if digits else EPOCHS[cell.hidden][BATCHES.index(cell.batch)]
+        epochs = args.epochs or epochs
+        epochs = max(1, epochs // 2) if args.quick and not args.epochs else epochs
+    if cell.hidden == (1024, 1024) and cell.batch == 32:
+        return epochs, args.slow_repeats
+    # iris and digits fits are short: 3 rounds even with --quick.
+    return epochs, 3 if args.quick and cell.dataset != "synthetic" else args.repeats
 
 
-def cell_repeats(cell, args):
-    if (cell.hidden, cell.batch) in SLOW:
-        return args.slow_repeats
-    if args.quick and cell.dataset != "synthetic":
-        return QUICK_SMALL_REPEATS
-    return args.repeats
+# ------------------------------------------------------ the worker's side
 
 
-# --------------------------------------------------------------------- data
-
-
-def load_dataset(name, n_samples):
-    """{"float64": X, "float32": X, "y": y} for "synthetic", "iris", "digits"."""
+def load_dataset(name, n_samples, dtype):
     if name == "synthetic":
-        X, y = _machine.synthetic_data(n_samples)
-    elif name == "iris":
+        return _common.synthetic_data(n_samples, dtype)
+    if name == "iris":
         X, y = load_iris(return_X_y=True)
         X, _, y, _ = train_test_split(X, y, test_size=0.2, random_state=42)
-    elif name == "digits":
+    else:
         X, y = load_digits(return_X_y=True)
         X = X / 16.0
-    else:
-        raise ValueError(f"unknown dataset {name!r}")
-    return {
-        "float64": np.ascontiguousarray(X, dtype=np.float64),
-        "float32": np.ascontiguousarray(X, dtype=np.float32),
-        "y": y,
-    }
+    return np.ascontiguousarray(X, dtype=dtype), y
 
 
-def layer_sizes(cell, X, y):
-    n_classes = len(np.unique(y))
-    return [X.shape[1], *cell.hidden, 1 if n_classes == 2 else n_classes]
-
-
-def make_params(cell, epochs):
-    if cell.dataset == "iris":
-        # The README example, verbatim: default solver and batch size.
+def estimator_params(cell, epochs):
+    if cell.dataset == "iris":  # the README example, verbatim
         return dict(
-            hidden_layer_sizes=(10, 10), max_iter=1000, alpha=0.001, random_state=42
+            hidden_layer_sizes=(10, 10), max_iter=1000, alpha=1e-3, random_state=42
         )
-    params = dict(
-        hidden_layer_sizes=cell.hidden,
-        solver=cell.solver,
-        max_iter=epochs,
-        tol=0.0,
-        n_iter_no_change=10**9,
-        random_state=0,
-    )
-    if cell.dataset == "synthetic":
-        params.update(batch_size=cell.batch, shuffle=True)
-    return params
+    return _common.fixed_epochs(cell.hidden, cell.solver, cell.batch, epochs)
 
 
-# ------------------------------------------------------------------ PyTorch
+def train_torch(torch, X, y, cell, epochs):
+    """The plain PyTorch loop of the same network; returns the epochs run.
 
-
-def import_torch(disabled):
-    """(the torch module or None, a line for the machine info)."""
-    if disabled:
-        return None, "torch: not run (--no-torch)"
-    try:
-        import torch
-    except ImportError:
-        return None, "torch: not installed, not run"
-    return torch, (
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads "
-        "(torch.get_num_threads())"
-    )
-
-
-def train_torch(torch, X, y, hidden, solver, batch_size, alpha, epochs, seed=0):
-    """The plain PyTorch loop equivalent to a scikit-learn fit; returns the model.
-
-    Linear + ReLU layers and a final Linear, cross-entropy (mean over the
-    batch), Adam or Nesterov SGD with scikit-learn's default hyperparameters,
-    in X's dtype.  scikit-learn's L2 term adds ``alpha * W / batch_size`` to
-    the weights' gradients only; here ``weight_decay=alpha / batch_size``
-    applies it to the biases too, and uses the nominal batch size for the last,
-    smaller batch: the same cost, which is all that matters for timing.
+    Linear + ReLU layers, cross-entropy, Adam or Nesterov SGD at scikit-learn's
+    defaults.  ``weight_decay`` also decays the biases, and by the nominal
+    batch size in the last batch: the same cost, all that matters here.
     """
-    torch.manual_seed(seed)
+    torch.manual_seed(0)
     classes, codes = np.unique(y, return_inverse=True)
-    X_t = torch.from_numpy(X)
-    y_t = torch.from_numpy(codes.astype(np.int64))
-    layers = []
-    fan_in = X.shape[1]
-    for units in hidden:
-        layers += [torch.nn.Linear(fan_in, units), torch.nn.ReLU()]
-        fan_in = units
-    layers.append(torch.nn.Linear(fan_in, len(classes)))
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(codes.astype(np.int64))
+    sizes = [X.shape[1], *cell.hidden]
+    layers = [torch.nn.Linear(sizes[-1], len(classes))]
+    for fan_in, fan_out in reversed(list(itertools.pairwise(sizes))):
+        layers[:0] = [torch.nn.Linear(fan_in, fan_out), torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers).to(X_t.dtype)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    if solver == "adam":
-        optimizer = torch.optim.Adam(
-            model.parameters(),
-            lr=1e-3,
-            betas=(0.9, 0.999),
-            eps=1e-8,
-            weight_decay=alpha / batch_size,
-        )
-    elif solver == "sgd":
-        optimizer = torch.optim.SGD(
-            model.parameters(),
-            lr=1e-3,
-            momentum=0.9,
-            nesterov=True,
-            weight_decay=alpha / batch_size,
-        )
+    kw = dict(
+        lr=1e-3, weight_decay=estimator_params(cell, 1).get("alpha", 1e-4) / cell.batch
+    )
+    if cell.solver == "adam":
+        opt = torch.optim.Adam(model.parameters(), **kw)
     else:
-        raise ValueError(f"no PyTorch loop for solver {solver!r}")
-    n = len(X_t)
+        opt = torch.optim.SGD(model.parameters(), momentum=0.9, nesterov=True, **kw)
+    loss_fn = torch.nn.CrossEntropyLoss()
     for _ in range(epochs):
-        perm = torch.randperm(n)
-        for start in range(0, n, batch_size):
-            idx = perm[start : start + batch_size]
-            xb = X_t[idx]
-            yb = y_t[idx]
-            optimizer.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            optimizer.step()
-    return model
+        for idx in torch.randperm(len(X_t)).split(cell.batch):
+            opt.zero_grad()
+            loss_fn(model(X_t[idx]), y_t[idx]).backward()
+            opt.step()
+    return epochs
 
 
-# ------------------------------------------------------------------ timing
+def epoch_products(X, hidden, n_outputs, batch, epochs):
+    """A function running the matrix products of ``epochs`` epochs (forward,
+    weight gradient, backward) at X's shapes into preallocated buffers."""
+    units = [X.shape[1], *hidden, n_outputs]
+    rng = np.random.default_rng(0)
+    W = [rng.standard_normal(s).astype(X.dtype) for s in itertools.pairwise(units)]
+    G = [np.empty_like(w) for w in W]
+    A = [X[:batch]] + [np.empty((batch, u), X.dtype) for u in units[1:]]
+
+    def run():
+        for _ in range(epochs * -(-len(X) // batch)):
+            for i, w in enumerate(W):
+                np.matmul(A[i], w, out=A[i + 1])
+            for i in reversed(range(len(W))):
+                np.matmul(A[i].T, A[i + 1], out=G[i])
+                if i:
+                    np.matmul(A[i + 1], W[i].T, out=A[i])
+        return epochs
+
+    return run
 
 
-def fit_estimator(cls, params, X, y):
-    time.sleep(SETTLE_SECONDS)
-    est = cls(**params)
-    est, seconds, cpu, load = _machine.timed(lambda: est.fit(X, y))
-    return Fit(seconds, cpu, load, est.n_iter_)
+def prepare(lib, cell, epochs, X, y, torch):
+    """A function running ``lib``'s fit of ``epochs`` and returning n_iter."""
+    if lib == "torch":
+        return lambda: train_torch(torch, X, y, cell, epochs)
+    if lib == "products":
+        return epoch_products(X, cell.hidden, len(np.unique(y)), cell.batch, epochs)
+    est = _common.estimator(lib)(**estimator_params(cell, epochs))
+    return lambda: est.fit(X, y).n_iter_
 
 
-def fit_torch(torch, cell, X, y, batch_size, alpha, epochs):
-    time.sleep(SETTLE_SECONDS)
-    _, seconds, cpu, load = _machine.timed(
-        lambda: train_torch(
-            torch, X, y, cell.hidden, cell.solver, batch_size, alpha, epochs
+def measure(request, data, torch, n_samples, settle=SETTLE):
+    """Time one fit: {"seconds", "n_iter", "other" (other processes' CPU
+    seconds meanwhile), "flops" (per epoch)}."""
+    cell = Cell(tuple(request["cell"][0]), *request["cell"][1:])
+    key = (cell.dataset, n_samples, cell.dtype)
+    X, y = data[key] = data.get(key) or load_dataset(*key)
+    fit = prepare(request["lib"], cell, request["epochs"], X, y, torch)
+    time.sleep(settle)
+    n_iter, seconds, other = _common.timed(fit)
+    sizes = [X.shape[1], *cell.hidden, len(np.unique(y))]
+    # Forward 2 and backward 4 flops per weight and sample, biases left out.
+    flops = 6 * len(X) * sum(a * b for a, b in itertools.pairwise(sizes))
+    return {"seconds": seconds, "n_iter": n_iter, "other": other, "flops": flops}
+
+
+def serve(args):
+    """The worker: a hello line, then one JSON reply per JSON request line."""
+    replies, sys.stdout = sys.stdout, sys.stderr  # stray prints stay off the pipe
+    import skmlp
+
+    torch = None
+    with contextlib.suppress(ImportError):
+        torch = None if args.no_torch else importlib.import_module("torch")
+        if torch and args.threads:
+            torch.set_num_threads(args.threads)
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    data = {}  # (dataset, n_samples, dtype) -> (X, y)
+    with _common.thread_limits(args.threads):
+        libs = ["skmlp", "sklearn", *["torch"] * bool(torch), "products"]
+        for lib, dtype, solver in itertools.product(libs, DTYPES, SOLVERS):
+            cell = [(16,), 100, dtype, solver, "synthetic"]  # warm-up, untimed
+            measure({"lib": lib, "cell": cell, "epochs": 1}, {}, torch, 500, 0)
+        reply = dict(file=skmlp.__file__, info=_common.machine_info())
+        reply["torch"] = torch and torch.__version__
+        print(json.dumps(reply), file=replies, flush=True)
+        for line in sys.stdin:
+            try:
+                reply = measure(json.loads(line), data, torch, args.n_samples)
+            except Exception:
+                reply = {"error": traceback.format_exc()}
+            print(json.dumps(reply), file=replies, flush=True)
+
+
+# ------------------------------------------------------ the parent's side
+
+
+class Worker:
+    """A worker subprocess timing fits with the skmlp found in ``root``."""
+
+    def __init__(self, root, args, torch=False):
+        root = Path(root).resolve()
+        path = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--worker"]
+        cmd += [f"--n-samples={args.n_samples}"] + ["--no-torch"] * (not torch)
+        cmd += [f"--threads={args.threads}"] * (args.threads is not None)
+        pipe, env = subprocess.PIPE, dict(os.environ, PYTHONPATH=path)
+        self.proc = subprocess.Popen(cmd, stdin=pipe, stdout=pipe, text=True, env=env)
+        self.hello = self._receive()
+        if not Path(self.hello["file"]).resolve().is_relative_to(root):
+            self.close()
+            raise RuntimeError(f"worker for {root} imported {self.hello['file']}")
+
+    def _receive(self):
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"benchmark worker exited ({self.proc.wait()})")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise RuntimeError("benchmark worker failed:\n" + reply["error"])
+        return reply
+
+    def time(self, lib, cell, epochs):
+        request = {"lib": lib, "cell": dataclasses.astuple(cell), "epochs": epochs}
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        return self._receive()
+
+    def close(self):
+        self.proc.kill()  # idle between requests, or interrupted: nothing to lose
+        self.proc.wait()
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+
+
+def start_workers(args, stack):
+    """{"skmlp": a worker on this process's skmlp, "baseline": on PATH's}."""
+    here = Path(importlib.util.find_spec("skmlp").origin).parent.parent
+    workers = {"skmlp": Worker(here, args, torch=not args.no_torch)}
+    stack.callback(workers["skmlp"].close)
+    if args.baseline:
+        workers["baseline"] = Worker(args.baseline, args)
+        stack.callback(workers["baseline"].close)
+    return workers
+
+
+def run_round(workers, cell, epochs, extras, flip=False):
+    """One fit per library in turn, PyTorch and the products for as many
+    epochs as scikit-learn ran; a fit off the cell's fixed epochs misleads.
+    ``flip`` swaps the two skmlps, so that neither always runs first."""
+    names = list(workers)[:: -1 if flip else 1]
+    fits = {name: workers[name].time("skmlp", cell, epochs) for name in names}
+    fits["sklearn"] = workers["skmlp"].time("sklearn", cell, epochs)
+    for lib in extras:
+        fits[lib] = workers["skmlp"].time(lib, cell, fits["sklearn"]["n_iter"])
+    for lib, fit in fits.items():
+        if epochs is not None and fit["n_iter"] != epochs:
+            raise RuntimeError(f"{lib} ran {fit['n_iter']} epochs in {cell.name}")
+    return fits
+
+
+@dataclasses.dataclass
+class Result:
+    cell: Cell
+    rounds: list  # per round, {lib: a worker's reply}
+    peak: float  # matrix-multiply GFLOP/s in the cell's dtype
+
+    @property
+    def libs(self):
+        return [lib for lib in LIBS if lib in self.rounds[0]]
+
+    def per_epoch(self, lib):
+        """Median seconds per epoch."""
+        return statistics.median(
+            f[lib]["seconds"] / f[lib]["n_iter"] for f in self.rounds
         )
-    )
-    return Fit(seconds, cpu, load, epochs)
+
+    def ratio(self, lib, over="skmlp"):
+        """``lib``'s seconds per epoch over ``over``'s: above 1, ``over`` wins."""
+        return self.per_epoch(lib) / self.per_epoch(over)
+
+    def fraction(self, lib):
+        """The fraction of the matrix-multiply peak ``lib`` reached."""
+        return self.rounds[0][lib]["flops"] / self.per_epoch(lib) / (self.peak * 1e9)
+
+    @property
+    def load(self):
+        """The most cores other processes used in a round (NaN if unknown)."""
+        rounds = [[(f["seconds"], f["other"]) for f in r.values()] for r in self.rounds]
+        loads = [x for x in map(_common.load, rounds) if not math.isnan(x)]
+        return max(loads, default=math.nan)
+
+    def flags(self):
+        """ "busy", and (iris) the first round whose libraries' epochs differ."""
+        flags = ["busy"] * (self.load > MAX_LOAD)
+        for fits in self.rounds:
+            if len({fit["n_iter"] for fit in fits.values()}) > 1:
+                n_iter = (f"{lib} {fits[lib]['n_iter']}" for lib in self.libs)
+                return [*flags, " ".join(n_iter)]
+        return flags
 
 
-def run_cell(cell, data, epochs, repeats, args, torch):
-    """Alternate skmlp, scikit-learn (and PyTorch) fits until ``repeats`` clean
-    rounds; return the rounds used, least loaded first.
-
-    A round is clean when the background load stayed at most ``--max-load``
-    during all its fits; up to ``--retries`` extra rounds are tried, and if too
-    few were clean the least loaded ones are used.  PyTorch runs as many epochs
-    as scikit-learn's fit of the same round.
-    """
-    X, y = data[cell.dtype], data["y"]
-    params = make_params(cell, epochs)
-    alpha = params.get("alpha", 1e-4)
-    batch_size = params.get("batch_size", min(200, len(X)))
-    rounds = []
-    for _ in range(repeats + args.retries):
+def run_cell(cell, workers, extras, args):
+    epochs, rounds = plan(cell, args)
+    peak = _common.matmul_peak(cell.dtype, args.peak_size)
+    fits = []
+    for _ in range(rounds):
         if args.wait_idle > 0:
-            _machine.wait_for_idle(args.max_load, args.wait_idle)
-        fits = {
-            "skmlp": fit_estimator(MLPClassifier, params, X, y),
-            "sklearn": fit_estimator(SkMLPClassifier, params, X, y),
-        }
-        if torch is not None:
-            fits["torch"] = fit_torch(
-                torch, cell, X, y, batch_size, alpha, fits["sklearn"].n_iter
-            )
-        for lib in ("skmlp", "sklearn"):
-            if epochs is not None and fits[lib].n_iter != epochs:
-                raise RuntimeError(
-                    f"{lib} ran {fits[lib].n_iter} epochs in cell {cell.name}, "
-                    f"expected {epochs}"
-                )
-        load = max((f.load for f in fits.values()), key=_machine.load_sort_key)
-        rounds.append((load, fits))
-        if sum(1 for r in rounds if r[0] <= args.max_load) >= repeats:
-            break
-    rounds.sort(key=lambda r: _machine.load_sort_key(r[0]))
-    return rounds[:repeats]
+            _common.wait_for_idle(MAX_LOAD, args.wait_idle)
+        fits.append(run_round(workers, cell, epochs, extras, len(fits) % 2))
+    peak = max(peak, _common.matmul_peak(cell.dtype, args.peak_size))
+    return Result(cell, fits, peak)
 
 
-def summarize_cell(cell, rounds, sizes, n_samples, peak):
-    libs = [lib for lib in LIBS if lib in rounds[0][1]]
-
-    def median(lib, value):
-        return statistics.median(value(fits[lib]) for _, fits in rounds)
-
-    return Result(
-        cell=cell,
-        repeats=len(rounds),
-        per_epoch={lib: median(lib, lambda f: f.seconds / f.n_iter) for lib in libs},
-        per_fit={lib: median(lib, lambda f: f.seconds) for lib in libs},
-        cpu={lib: median(lib, lambda f: f.cpu / f.n_iter) for lib in libs},
-        n_iter={lib: rounds[0][1][lib].n_iter for lib in libs},
-        n_iter_match=all(
-            fits["skmlp"].n_iter == fits["sklearn"].n_iter for _, fits in rounds
-        ),
-        load=rounds[-1][0],
-        flops=flops_per_epoch(n_samples, sizes),
-        peak=peak,
-    )
+# ------------------------------------------------------------- the report
 
 
-def warm_up(torch):
-    """Tiny fits of each library, so imports and first calls are paid."""
-    X, y = _machine.synthetic_data(500)
-    for dtype in DTYPES:
-        Xd = X.astype(dtype)
-        for cls in (MLPClassifier, SkMLPClassifier):
-            cls(hidden_layer_sizes=(16,), max_iter=2, random_state=0).fit(Xd, y)
-        if torch is not None:
-            for solver in SOLVERS:
-                train_torch(torch, Xd, y, (16,), solver, 100, 1e-4, 2)
-
-
-# ------------------------------------------------------------------ output
-
-
-def _pct(fraction):
-    return "-" if fraction is None else f"{100 * fraction:.1f}%"
-
-
-def _x(ratio):
-    return "-" if ratio is None else f"{ratio:.2f}x"
-
-
-def _secs(seconds):
-    return "-" if seconds is None else f"{seconds:.4g}"
-
-
-def _sklearn_column(r):
-    if r.ratio("sklearn") >= r.cell.sklearn_target:
-        return f"PASS ({r.cell.sklearn_target:g}x)"
-    if r.sklearn_pass:
-        return f"PASS ({PEAK_TARGET:.0%} peak)"
-    return f"FAIL ({r.cell.sklearn_target:g}x)"
-
-
-def _torch_column(r):
-    return {None: "-", True: "PASS", False: "FAIL"}[r.torch_pass]
-
-
-def _epochs_column(r):
-    if r.cell.to_convergence:
-        return f"{r.n_iter['skmlp']} conv x {r.repeats}"
-    return f"{r.n_iter['skmlp']} x {r.repeats}"
-
-
-def _flags(r, max_load):
-    flags = []
-    if r.ratio("sklearn") < 1:
-        flags.append("SKMLP SLOWER")
-    if not r.n_iter_match:
-        flags.append("N_ITER MISMATCH")
-    if not r.load <= max_load:
-        flags.append("busy machine")
-    return ", ".join(flags)
-
-
-TABLE_HEADER = [
-    "cell",
-    "epochs x reps",
-    "skmlp s/epoch",
-    "sklearn s/epoch",
-    "torch s/epoch",
-    "sklearn/skmlp",
-    "torch/skmlp",
-    "skmlp %peak",
-    "sklearn %peak",
-    "torch %peak",
-    "peak GFLOP/s",
-    "cpu sklearn/skmlp",
-    "bg load",
-    "vs sklearn",
-    "vs torch",
-    "flag",
-]
-
-
-def format_table(results, max_load, markdown=False):
-    rows = [
-        [
-            r.cell.name,
-            _epochs_column(r),
-            *(_secs(r.per_epoch.get(lib)) for lib in LIBS),
-            _x(r.ratio("sklearn")),
-            _x(r.ratio("torch")),
-            *(_pct(r.fraction(lib)) for lib in LIBS),
-            f"{r.peak:.0f}",
-            _x(r.cpu_ratio),
-            f"{r.load:.2f}",
-            _sklearn_column(r),
-            _torch_column(r),
-            _flags(r, max_load),
-        ]
-        for r in results
-    ]
-    align = ["<"] + [">"] * (len(TABLE_HEADER) - 4) + ["<"] * 3
-    return _machine.format_table(TABLE_HEADER, rows, align, markdown)
-
-
-def format_fit_table(results, markdown=False):
-    """Whole fits of the cells run to convergence (iris), or '' if none ran."""
-    results = [r for r in results if r.cell.to_convergence]
-    if not results:
-        return ""
-    header = [
-        "cell (whole fit)",
-        "n_iter_ skmlp",
-        "n_iter_ sklearn",
-        "match",
-        "skmlp s/fit",
-        "sklearn s/fit",
-        "torch s/fit",
-        "sklearn/skmlp",
-        "torch/skmlp",
-    ]
+def table(results):
+    """(header, rows) with the columns of the libraries that ran."""
+    libs = results[0].libs
+    ratios = [r for r in RATIOS if {r[1], r[2]} <= set(libs)]
+    header = ["cell", "epochs x rounds", *(f"{lib} s/epoch" for lib in libs)]
+    header += [name for name, _, _ in ratios] + ["skmlp %peak", "peak GFLOP/s"]
     rows = []
     for r in results:
-        fit = r.per_fit
-        rows.append(
-            [
-                r.cell.name,
-                r.n_iter["skmlp"],
-                r.n_iter["sklearn"],
-                "yes" if r.n_iter_match else "NO",
-                *(_secs(fit.get(lib)) for lib in LIBS),
-                _x(fit["sklearn"] / fit["skmlp"]),
-                _x(fit["torch"] / fit["skmlp"] if "torch" in fit else None),
-            ]
-        )
-    return _machine.format_table(header, rows, markdown=markdown)
+        conv = " conv" if r.cell.dataset == "iris" else ""
+        row = [r.cell.name, f"{r.rounds[0]['skmlp']['n_iter']}{conv} x {len(r.rounds)}"]
+        row += [f"{r.per_epoch(lib):.4g}" for lib in libs]
+        row += [f"{r.ratio(num, den):.2f}x" for _, num, den in ratios]
+        row += [f"{r.fraction('skmlp'):.1%}", f"{r.peak:.0f}", f"{r.load:.2f}"]
+        rows.append([*row, ", ".join(r.flags())])
+    return [*header, "bg load", "flag"], rows
 
 
-def summary(results, max_load, torch_note):
-    """Summary lines: per target the cells that pass, then the failing cells."""
-    if not results:
-        return ["no cells run"]
-    n = len(results)
-    lines = [
-        "targets (columns 'vs sklearn' and 'vs torch'):",
-        f"  vs sklearn: every cell at least {SKLEARN_TARGET:g}x faster than "
-        f"scikit-learn, or at least {PEAK_TARGET:.0%} of the measured "
-        f"matrix-multiply peak where {SKLEARN_TARGET:g}x would need more than "
-        "that; "
-        + ", ".join(f"{k} at least {v:g}x" for k, v in DATASET_TARGETS.items())
-        + f": {sum(r.sklearn_pass for r in results)}/{n} cells PASS",
-    ]
-    with_torch = [r for r in results if r.torch_pass is not None]
-    if with_torch:
-        lines.append(
-            "  vs torch: no slower than the PyTorch loop at the same dtype "
-            f"(torch/skmlp >= {TORCH_TARGET:g}): "
-            f"{sum(r.torch_pass for r in with_torch)}/{len(with_torch)} cells PASS"
-        )
-    else:
-        lines.append(f"  vs torch: not measured ({torch_note})")
-    for r in results:
-        if r.cell.dataset in DATASET_TARGETS:
+def summary(results):
+    """Each ratio's spread over the cells, the cells where the current code
+    lost over 5% against the baseline, and the busy cells."""
+    lines = []
+    for name, num, den in RATIOS:
+        if {num, den} <= set(results[0].libs):
+            x = [r.ratio(num, den) for r in results]
+            geo = math.exp(statistics.fmean(map(math.log, x)))
             lines.append(
-                f"  {r.cell.dataset} at least {r.cell.sklearn_target:g}x "
-                f"scikit-learn: {'PASS' if r.sklearn_pass else 'FAIL'} "
-                f"({r.ratio('sklearn'):.2f}x)"
+                f"{name}: geometric mean {geo:.2f}x, min {min(x):.2f}x, "
+                f"max {max(x):.2f}x over {len(x)} cells"
             )
-    ratios = [r.ratio("sklearn") for r in results]
-    geo = float(np.exp(np.mean(np.log(ratios))))
-    lines.append(
-        f"speedup sklearn/skmlp: geometric mean {geo:.2f}x, "
-        f"min {min(ratios):.2f}x, max {max(ratios):.2f}x over {n} cells"
-    )
-    if with_torch:
-        t = [r.ratio("torch") for r in with_torch]
-        geo = float(np.exp(np.mean(np.log(t))))
+    if "baseline" in results[0].libs:
+        slower = [r.cell.name for r in results if r.ratio("baseline") < 0.95]
         lines.append(
-            f"speedup torch/skmlp: geometric mean {geo:.2f}x, "
-            f"min {min(t):.2f}x, max {max(t):.2f}x over {len(t)} cells"
+            "current more than 5% slower than the baseline in: "
+            + (", ".join(slower) or "no cell")
         )
-    failing = [(r, r.failures()) for r in results if r.failures()]
-    if failing:
-        lines.append(f"failing cells ({len(failing)}/{n}):")
-        lines += [f"  {r.cell.name}: {'; '.join(why)}" for r, why in failing]
-    else:
-        lines.append(f"failing cells: none (all {n} cells meet every target)")
-    busy = [r.cell.name for r in results if not r.load <= max_load]
-    if busy:
-        lines.append(
-            f"WARNING: {len(busy)} cell(s) measured while other processes used "
-            f"more than {max_load} cores: " + ", ".join(busy)
-        )
-    return lines
+    busy = ", ".join(r.cell.name for r in results if r.load > MAX_LOAD)
+    return [*lines, f"WARNING: busy machine in: {busy}"] if busy else lines
 
 
-def _markdown_item(line):
-    """A summary line as a Markdown list item, nested if it is indented."""
-    stripped = line.lstrip()
-    return ("  " if stripped != line else "") + "- " + stripped
+def describe(workers):
+    """The report's header lines: the machine, which skmlp each worker ran."""
+    info = [*workers["skmlp"].hello["info"]]
+    for name, w in workers.items():
+        label = "current" if name == "skmlp" else "baseline"
+        info.append(f"{label}: {_common.skmlp_line(w.hello['file'])}")
+    return [*info, f"torch {workers['skmlp'].hello['torch'] or 'not run'}"]
 
 
 def main(argv=None):
-    """Run the benchmark; return the list of ``Result``."""
+    """Run the benchmark (or, with --worker, serve one); return the Results."""
     args = parse_args(argv)
+    if args.worker:
+        return serve(args)
     cells = select_cells(args)
     if not cells:
         sys.exit("no cell matches --cells")
-    torch, torch_note = import_torch(args.no_torch)
-    if torch is not None and args.threads is not None:
-        torch.set_num_threads(args.threads)
-        torch_note += f", set to {args.threads}"
-    info = [*_machine.machine_info(), torch_note]
-    if args.threads is not None:
-        info.append(f"threads limited to {args.threads} with threadpoolctl")
-    print("\n".join(info), flush=True)
-
-    names = list(dict.fromkeys(c.dataset for c in cells))
-    data = {name: load_dataset(name, args.n_samples) for name in names}
-    data_lines = []
-    for name in names:
-        X, y = data[name]["float64"], data[name]["y"]
-        data_lines.append(
-            f"data {name}: {X.shape[0]} x {X.shape[1]}, {len(np.unique(y))} classes"
-        )
-    print("\n".join(data_lines), flush=True)
-
-    results = []
-    started = time.perf_counter()
-    with warnings.catch_warnings(), _machine.thread_limits(args.threads):
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warm_up(torch)
-        peaks = _machine.matmul_peak(DTYPES, n=args.peak_size)
-        peak_line = (
-            f"matrix-multiply peak ({args.peak_size}x{args.peak_size} A @ B, "
-            "median of 5 after a warm-up) at the start: "
-            + ", ".join(f"{d} {peaks[d]:.1f} GFLOP/s" for d in DTYPES)
-        )
-        print(f"{peak_line}\n{len(cells)} cells\n", flush=True)
+    started, results = time.perf_counter(), []
+    with contextlib.ExitStack() as stack, _common.thread_limits(args.threads):
+        workers = start_workers(args, stack)
+        extras = ["torch"] * bool(workers["skmlp"].hello["torch"])
+        extras += ["products"] * args.products
+        info = describe(workers)
+        print("\n".join(info), flush=True)
         for i, cell in enumerate(cells, 1):
-            d = data[cell.dataset]
-            before = _machine.matmul_peak([cell.dtype], args.peak_size, 3)
-            rounds = run_cell(
-                cell,
-                d,
-                cell_epochs(cell, args),
-                cell_repeats(cell, args),
-                args,
-                torch,
-            )
-            r = summarize_cell(
-                cell,
-                rounds,
-                layer_sizes(cell, d["float64"], d["y"]),
-                len(d["y"]),
-                max(
-                    before[cell.dtype],
-                    _machine.matmul_peak([cell.dtype], args.peak_size, 3)[cell.dtype],
-                ),
-            )
-            results.append(r)
-            flags = _flags(r, args.max_load)
+            results.append(run_cell(cell, workers, extras, args))
+            header, (row,) = table(results[-1:])
+            progress = "  ".join(f"{h} {v}" for h, v in zip(header[1:], row[1:]) if v)
+            seconds = time.perf_counter() - started
             print(
-                f"[{i}/{len(cells)} {time.perf_counter() - started:6.0f}s] "
-                f"{cell.name}: "
-                + "  ".join(
-                    f"{lib} {_secs(r.per_epoch[lib])}"
-                    for lib in LIBS
-                    if lib in r.per_epoch
-                )
-                + f" s/epoch  sklearn/skmlp {_x(r.ratio('sklearn'))}"
-                + f"  torch/skmlp {_x(r.ratio('torch'))}"
-                + f"  skmlp {_pct(r.fraction('skmlp'))} of peak"
-                + f"  bg load {r.load:.2f}"
-                + (f"  <-- {flags}" if flags else ""),
-                flush=True,
+                f"[{i}/{len(cells)} {seconds:4.0f}s] {row[0]}: {progress}", flush=True
             )
-
-    fit_table = format_fit_table(results)
-    lines = summary(results, args.max_load, torch_note)
-    print()
-    print(format_table(results, args.max_load))
-    if fit_table:
-        print()
-        print(fit_table)
-    print()
-    print("\n".join(lines))
-    print(f"total {time.perf_counter() - started:.0f} s")
-    if args.out is not None:
-        notes = (
-            "median of alternating fits (skmlp, scikit-learn, PyTorch); "
-            "X/skmlp = X's seconds per epoch over skmlp's (>1: skmlp faster); "
-            "%peak: 6 x samples x weights flops per epoch over the cell's "
-            "matrix-multiply peak (peak GFLOP/s: the larger of the peaks "
-            "measured right before and right after the cell); cpu: the sklearn "
-            "ratio with CPU time of all threads; bg load: cores used by other "
-            "processes during the fits (worst round used)"
-        )
-        blocks = [format_table(results, args.max_load, markdown=True)]
-        if fit_table:
-            blocks.append(format_fit_table(results, markdown=True))
-        blocks.append("\n".join(_markdown_item(line) for line in lines))
-        _machine.write_markdown(
-            args.out,
-            "skmlp vs scikit-learn and PyTorch MLP training: seconds per epoch",
-            [*info, peak_line, *data_lines, notes],
-            blocks,
-        )
-        print(f"wrote {args.out}")
+    lines = [*summary(results), f"total {time.perf_counter() - started:.0f} s"]
+    title = "skmlp vs scikit-learn MLP training: seconds per epoch"
+    _common.report(title, info, *table(results), lines, args.out)
     return results
 
 

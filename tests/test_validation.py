@@ -161,7 +161,7 @@ def test_continuous_y_to_the_classifier(data):
 
 def test_non_numeric_y_to_the_regressor(data):
     X = data[0]
-    with pytest.raises(ValueError, match="could not convert string to float: .a."):
+    with pytest.raises(ValueError, match=r"could not convert string to float: .a."):
         MLPRegressor(**SMALL).fit(X, np.array(["a", "b"] * 10, dtype=object))
 
 
