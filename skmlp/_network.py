@@ -22,13 +22,14 @@ as in scikit-learn; :mod:`skmlp.penalties` says how ``penalty``, ``alpha`` and
 from __future__ import annotations
 
 from itertools import pairwise
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
 from skmlp._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from skmlp._losses import LOSSES
-from skmlp._pieces import CHUNK, thread_scratch
+from skmlp.penalties import Penalty
 
 
 class Layout:
@@ -146,6 +147,16 @@ def predict(coefs, intercepts, X, hidden, output):
     return forward(coefs, intercepts, X, activations, hidden, output)
 
 
+class Objective(NamedTuple):
+    """What the network computes: architecture, hidden activation, loss name
+    (a key of :data:`skmlp._losses.LOSSES`), penalty."""
+
+    layout: Layout
+    hidden: str
+    loss: str
+    penalty: Penalty
+
+
 class Workspace:
     """Buffers for one batch size, allocated once and reused every step.
 
@@ -175,15 +186,14 @@ class Workspace:
         # activations whose derivative needs one, else a boolean mask.
         self._product = None
         self._mask = None
-        self._rows = {}
         self._plans = {}
 
-    def plan(self, layout, theta, grad, n, hidden):
-        """The cached :class:`_Plan` for a pass of ``n`` rows with hidden
-        activation ``hidden``."""
-        plan = self._plans.get((n, hidden))
+    def plan(self, objective, theta, grad, n):
+        """The cached :class:`_Plan` for a pass of ``n`` rows."""
+        key = (n, objective.hidden)
+        plan = self._plans.get(key)
         if plan is None or plan.theta is not theta or plan.grad is not grad:
-            plan = self._plans[n, hidden] = _Plan(layout, theta, grad, self, n, hidden)
+            plan = self._plans[key] = _Plan(objective, theta, grad, self, n)
         return plan
 
     def product(self, shape):
@@ -199,18 +209,6 @@ class Workspace:
             self._mask = np.empty(self._size, dtype=bool)
         return self._mask[: shape[0] * shape[1]].reshape(shape)
 
-    def rows(self, n):
-        """Buffers for a batch of ``n`` rows: ``(activations, row,
-        loss_terms, loss_other)``, views of the leading rows when ``n`` is
-        smaller.
-        """
-        if n not in self._rows:
-            self._rows[n] = (
-                [a[:n] for a in self.activations],
-                *(a[:n] for a in (self.row, self.loss_terms, self.loss_other)),
-            )
-        return self._rows[n]
-
 
 class _Plan:
     """Every view one pass of ``n`` rows needs, per layer.
@@ -219,31 +217,34 @@ class _Plan:
     workspace, so a training step does no slicing and builds no closures.
     """
 
-    def __init__(self, layout, theta, grad, workspace, n, hidden):
-        act = HIDDEN_ACTIVATIONS[hidden]
-        coefs, intercepts = layout.views(theta)
-        grad_coefs, grad_intercepts = layout.views(grad)
-        activations, *self.loss_buffers = workspace.rows(n)
+    def __init__(self, objective, theta, grad, workspace, n):
+        act = HIDDEN_ACTIVATIONS[objective.hidden]
+        coefs, intercepts = objective.layout.views(theta)
+        grad_coefs, grad_intercepts = objective.layout.views(grad)
         self.theta, self.grad = theta, grad
-        self.last = last = len(coefs) - 1
         # Each layer's delta overwrites its output (see _activations).
-        self.activations = activations
+        self.activations = [a[:n] for a in workspace.activations]
+        self.row = workspace.row[:n]
+        self.loss_terms = (workspace.loss_terms[:n], workspace.loss_other[:n])
         self.coefs, self.intercepts = coefs, intercepts
-        # Each weight matrix as a vector, for the penalty's value and gradient.
+        # Each weight matrix as a vector, for the penalty's value.
         self.layer_weights = [W.reshape(-1) for W in coefs]
+        last = len(coefs) - 1
         self.backward = [
             (
-                activations[i],
+                self.activations[i],
                 None
                 if i == last
                 # The layer's delta comes from the next layer's delta.
                 else _hidden_product(
-                    act, activations[i + 1], coefs[i + 1].T, activations[i], workspace
+                    act,
+                    self.activations[i + 1],
+                    coefs[i + 1].T,
+                    self.activations[i],
+                    workspace,
                 ),
                 grad_coefs[i],
                 grad_intercepts[i],
-                self.layer_weights[i],
-                grad_coefs[i].reshape(-1),
             )
             for i in range(last + 1)
         ]
@@ -257,13 +258,8 @@ def _hidden_product(act, next_delta, W_next, delta, workspace):
     if act.mask is not None:
         mask = workspace.mask(delta.shape)
         return _masked_product, (next_delta, W_next, delta, act.mask, mask)
-    return _buffered_product, (
-        next_delta,
-        W_next,
-        workspace.product(delta.shape),
-        delta,
-        act.backward,
-    )
+    product = workspace.product(delta.shape)
+    return _buffered_product, (next_delta, W_next, product, delta, act.backward)
 
 
 def _masked_product(next_delta, W_next, delta, mask_of, mask):
@@ -278,8 +274,10 @@ def _buffered_product(next_delta, W_next, product, delta, backward):
     backward(delta, product)
 
 
-def _backward_layer(views, A, finish):
-    delta, hidden, grad_W, grad_b, weights, weight_grad = views
+def _backward_layer(views, A):
+    """The layer's delta (from the next layer's, unless it is the output),
+    then its weights' and biases' raw gradient: summed over rows."""
+    delta, hidden, grad_W, grad_b = views
     if hidden is not None:
         product, args = hidden
         product(*args)
@@ -288,116 +286,66 @@ def _backward_layer(views, A, finish):
     # (a ones-vector product is faster but rounds differently, which float32
     # L-BFGS amplifies), without np.sum's Python wrapper.
     np.add.reduce(delta, axis=0, out=grad_b)
-    if finish is not None:
-        penalty, l1_subgradient, weight_sum = finish
-        _add_penalty_gradient(weights, weight_grad, penalty, l1_subgradient)
-        grad_W /= weight_sum
-        grad_b /= weight_sum
 
 
-def loss_and_grad(
-    theta,
-    grad,
-    layout,
-    X,
-    Y,
-    sample_weight,
-    workspace,
-    hidden,
-    loss,
-    penalty,
-    l1_subgradient=True,
-    finish=True,
-):
+def loss_and_grad(objective, theta, grad, X, Y, sample_weight, workspace, finish=True):
     """Objective value on ``(X, Y)`` and its gradient written into ``grad``.
 
-    ``theta`` and ``grad`` are flat vectors in ``layout``; ``Y`` is 2-D, already
-    encoded for the output layer (one-hot, 0/1 or real targets); ``penalty`` is
-    a :class:`skmlp.penalties.Penalty`.  The value always includes the L1 term;
-    the gradient includes its subgradient :math:`\\lambda_1 \\operatorname{sign}(W)`
-    only with ``l1_subgradient`` (training applies L1 by its proximal step).
+    ``objective`` is an :class:`Objective`; ``theta`` and ``grad`` are flat
+    vectors in its layout; ``Y`` is 2-D, already encoded for the output layer
+    (one-hot, 0/1 or real targets).  The value is scikit-learn's, bit for
+    bit (see :mod:`skmlp._losses`): the mean data loss plus the penalty's
+    value over the weight sum, in that order.
 
-    With ``finish=False`` the gradient is left *raw*: the data term summed
-    over rows, before the penalty's gradient is added and before the division
-    by the weight sum, which :func:`finish_gradient` does later a piece at a
-    time.
-
-    The value is scikit-learn's, bit for bit (see :mod:`skmlp._losses`): the
-    mean data loss plus ``penalty.value`` of the weight matrices over the
-    weight sum, in that order.  Each layer's outputs are overwritten by the
-    backward pass.
+    With ``finish`` the gradient is the objective's (the penalty's gradient,
+    with the subgradient of its L1 part, added; see :func:`finish_gradient`);
+    without, it is left *raw*: the sample-weighted data term summed over
+    rows, for the caller to finish (the training loop does, a piece at a
+    time, with the smooth part of the penalty).  Each layer's outputs are
+    overwritten by the backward pass.
     """
-    plan = workspace.plan(layout, theta, grad, X.shape[0], hidden)
-    spec = LOSSES[loss]
-    weight_sum = total_weight(X, sample_weight)
-    row, terms, other = plan.loss_buffers
-    A = forward(
+    plan = workspace.plan(objective, theta, grad, X.shape[0])
+    spec = LOSSES[objective.loss]
+    out = forward(
         plan.coefs,
         plan.intercepts,
         X,
         plan.activations,
-        hidden,
+        objective.hidden,
         spec.output_activation,
-        row,
+        plan.row,
     )
-    value = spec.value(Y, A, sample_weight, terms, other, workspace.loss_columns)
+    weight_sum = total_weight(X, sample_weight)
+    value = spec.value(Y, out, sample_weight, *plan.loss_terms, workspace.loss_columns)
+    penalty = objective.penalty
     if penalty.l2 or penalty.l1:
         value += penalty.value(plan.layer_weights) / weight_sum
 
     # Canonical link: d loss / d z_out = y_pred - y for every loss we pair;
     # the output's delta takes the output's place.
-    np.subtract(A, Y, out=A)
+    np.subtract(out, Y, out=out)
     if sample_weight is not None:
-        A *= sample_weight.reshape(-1, 1)
-
-    finishing = (penalty, l1_subgradient, weight_sum) if finish else None
-    for i in range(plan.last, -1, -1):
-        _backward_layer(
-            plan.backward[i], X if i == 0 else plan.activations[i - 1], finishing
-        )
+        out *= sample_weight.reshape(-1, 1)
+    for i in range(len(plan.backward) - 1, -1, -1):
+        _backward_layer(plan.backward[i], X if i == 0 else plan.activations[i - 1])
+    if finish:
+        finish_gradient(penalty, theta, grad, objective.layout.n_coef, weight_sum)
     return value
+
+
+def finish_gradient(penalty, theta, grad, n_coef, weight_sum, l1=True):
+    """Raw gradient to the objective's: the penalty's gradient added to the
+    weights' entries (below ``n_coef``), then everything divided by the
+    weight sum: scikit-learn's operations, in its order.
+
+    ``theta`` and ``grad`` may be matching pieces of the flat vectors (the
+    training loop finishes a piece at a time).  Without ``l1`` the L1 part's
+    subgradient is left out (training applies L1 by its proximal step).
+    """
+    penalty.add_gradient(theta[:n_coef], grad[:n_coef], l1=l1)
+    grad /= weight_sum
 
 
 def total_weight(X, sample_weight):
     """The minibatch's normalizer: its row count, or its sum of weights."""
     return X.shape[0] if sample_weight is None else np.add.reduce(sample_weight)
-
-
-def finish_gradient(weights, weight_grad, bias_grad, l2, weight_sum, scratch):
-    """Raw gradient pieces to the objective's: add ``l2 W``, divide by the
-    weight sum (the operations, in order, of the ``finish=True`` pass).
-
-    ``weights``/``weight_grad`` and ``bias_grad`` are matching pieces of the
-    flat vectors (either may be empty); ``scratch`` is like ``weights``.
-    """
-    if l2 and weights.size:
-        np.multiply(weights, l2, out=scratch)
-        weight_grad += scratch
-    weight_grad /= weight_sum
-    bias_grad /= weight_sum
-
-
-def _blocks(a):
-    """``(block, scratch)`` pairs covering the vector ``a`` a piece at a time,
-    ``scratch`` a view of this thread's scratch the size of ``block``."""
-    piece = thread_scratch(a.dtype, CHUNK)[0]
-    return [
-        (a[s : s + piece.size], piece[: min(piece.size, a.size - s)])
-        for s in range(0, a.size, piece.size)
-    ]
-
-
-def _add_penalty_gradient(weights, weight_grad, penalty, l1_subgradient):
-    """Add the penalty's gradient to ``weight_grad``, a block at a time."""
-    l1 = penalty.l1 if l1_subgradient else 0.0
-    if not (penalty.l2 or l1):
-        return
-    # Both walks share this thread's scratch; only the weights' is used.
-    for (w, scratch), (g, _) in zip(_blocks(weights), _blocks(weight_grad)):
-        if penalty.l2:
-            np.multiply(w, penalty.l2, out=scratch)
-            g += scratch
-        if l1:
-            np.sign(w, out=scratch)
-            scratch *= l1
-            g += scratch

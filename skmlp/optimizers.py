@@ -2,30 +2,29 @@
 
 An optimizer object only *holds hyperparameters*; the running state (velocities,
 moment estimates, step counts) is a small ``NamedTuple`` of arrays that
-:meth:`init` allocates and :meth:`step` updates.  The estimator clones the
-object you pass, keeps the state on itself (so ``partial_fit`` continues it and a
-new ``fit`` starts afresh) and never modifies your object.
+:meth:`~Optimizer.init` allocates and :meth:`~Optimizer.step` updates, in the
+style of optax's ``init``/``update`` and JAX's ``example_libraries/optimizers``.
+The estimator clones the object you pass, keeps the state on itself (so
+``partial_fit`` continues it and a new ``fit`` starts afresh) and never
+modifies your object.
 
 The protocol, which a user's own optimizer follows too::
 
     state = optimizer.init(params)              # params: 1-D array of all weights
     state = optimizer.step(params, grads, state, learning_rate)   # in place
 
-``step`` updates ``params`` in place and returns the new state; ``grads`` is the
-minibatch gradient of the objective's smooth part (data loss and L2 penalty).
-An optimizer may also define ``step_sizes(state, learning_rate, out)``, which
-writes into ``out`` (an array like ``params``) and returns the per-weight step
-it just took (for SGD's momentum, the step it settles to); the L1 penalty's
-proximal step scales with it, and with the learning rate for optimizers that
-do not define it.  ``learning_rate``
-is the current step size chosen by the learning-rate schedule (for a constant
-schedule, the object's ``learning_rate``).  An optimizer whose class attribute
-``full_batch`` is true gets the gradient over the whole training set each step.
-
-Every step works in place, so no parameter-sized array is allocated per
-step; float32 parameters keep float32 state.  The built-in rules run over the
-vector a cache-sized piece at a time, with two pieces of scratch space per
-thread: their state holds nothing but what the rule needs to remember.
+``step`` updates ``params`` in place from ``grads`` (which it leaves alone)
+and returns the new state; ``grads`` is the minibatch gradient of the
+objective's smooth part (data loss and L2 penalty).  ``learning_rate`` is the
+current step size chosen by the learning-rate schedule (for a constant
+schedule, the object's ``learning_rate``).  Two class attributes tell the
+trainer more: ``full_batch`` (the gradient over the whole training set each
+step) and ``elementwise`` (each weight's update depends on its own gradient
+and state only, and ``step`` updates the state's arrays in place: the trainer
+may then run it over a long vector a cache-sized piece at a time, finishing
+each piece of the gradient just before).  float32 parameters keep float32
+state.  :func:`step_size` gives the step each update made per unit of
+gradient, the scale of the L1 penalty's proximal step.
 
 Examples
 --------
@@ -46,9 +45,7 @@ from typing import ClassVar, NamedTuple
 
 import numpy as np
 
-from skmlp._hyperparams import HyperparametersMixin
-from skmlp._pieces import CHUNK, state_piece
-from skmlp._pieces import thread_scratch as _scratch
+from skmlp.hyperparams import HyperparametersMixin
 
 __all__ = [
     "GD",
@@ -59,14 +56,15 @@ __all__ = [
     "Momentum",
     "Optimizer",
     "RMSprop",
+    "step_size",
 ]
 
 
-def _ema(acc: np.ndarray, x: np.ndarray, decay: float, scratch: np.ndarray) -> None:
-    """acc <- decay acc + (1 - decay) x, in the rounding order scikit-learn uses."""
-    np.multiply(x, 1 - decay, out=scratch)
-    acc *= decay
-    acc += scratch
+def _ema(average: np.ndarray, x: np.ndarray, decay: float) -> None:
+    """average <- decay average + (1 - decay) x, in place, rounded as
+    scikit-learn rounds it (each product, then the sum)."""
+    average *= decay
+    average += (1 - decay) * x
 
 
 def _in_dtype(epsilon: float, dtype: np.dtype) -> float:
@@ -80,30 +78,6 @@ def _in_dtype(epsilon: float, dtype: np.dtype) -> float:
     if epsilon > 0 and dtype.type(epsilon) == 0:
         return float(np.finfo(dtype).tiny)
     return epsilon
-
-
-def _adaptive_step(
-    params: np.ndarray,
-    grads: np.ndarray,
-    accumulator: np.ndarray,
-    learning_rate: float,
-    epsilon: float,
-    scratch: np.ndarray,
-) -> None:
-    """params <- params - eta g / sqrt(G + eps), shared by AdaGrad and RMSprop."""
-    np.add(accumulator, _in_dtype(epsilon, accumulator.dtype), out=scratch)
-    np.sqrt(scratch, out=scratch)
-    np.divide(grads, scratch, out=scratch)
-    scratch *= learning_rate
-    params -= scratch
-
-
-def _adaptive_step_sizes(accumulator, learning_rate, epsilon, out):
-    """eta / sqrt(G + eps): the per-weight step of AdaGrad and RMSprop."""
-    np.add(accumulator, _in_dtype(epsilon, accumulator.dtype), out=out)
-    np.sqrt(out, out=out)
-    np.divide(learning_rate, out, out=out)
-    return out
 
 
 class Optimizer(HyperparametersMixin):
@@ -121,6 +95,9 @@ class Optimizer(HyperparametersMixin):
 
     #: True when every step must see the gradient over the whole training set.
     full_batch: ClassVar[bool] = False
+    #: True when each weight's update depends only on its own gradient and
+    #: state, and ``step`` updates the state's arrays in place.
+    elementwise: ClassVar[bool] = False
     #: The learning rate with the best mean test accuracy on four standardized
     #: datasets within the estimator's default 200 epochs
     #: (``benchmarks/bench_optimizers.py --sweep``, docs/optimizer_sweep.md);
@@ -149,55 +126,7 @@ class SGDState(NamedTuple):
     v: np.ndarray
 
 
-class _Elementwise(Optimizer):
-    """A rule applied weight by weight, run over the vector piece by piece.
-
-    Subclasses define ``_begin(state, learning_rate) -> (state, scalars)``,
-    the per-step scalar work, and ``_update(params, grads, state, scratch,
-    scalars)``, the rule on one piece (``state``'s arrays sliced alike,
-    ``scratch`` two arrays of the piece's size).  Pieces of :data:`CHUNK`
-    elements stay in cache across the dozen passes of a rule.
-    """
-
-    #: How many scratch arrays ``_update`` takes.
-    _scratch_count: ClassVar[int] = 1
-    #: The scratch slot ``_update`` may take in the gradient's own memory
-    #: (it reads the gradient no more once that slot is written), or None;
-    #: used where the gradient is the caller's to overwrite
-    #: (:meth:`_own_scratch`).
-    _grad_slot: ClassVar[int | None] = None
-
-    def _begin(self, state, learning_rate):
-        return state, learning_rate
-
-    def step(self, params, grads, state, learning_rate):
-        """Apply one step in place (see the class docstring for the rule), a
-        :data:`CHUNK`-sized piece at a time."""
-        state, scalars = self._begin(state, learning_rate)
-        size = params.shape[0]
-        for start in range(0, size, CHUNK):
-            piece = slice(start, min(start + CHUNK, size))
-            p, g = params[piece], grads[piece]
-            scratch = _scratch(params.dtype, piece.stop - start, self._scratch_count)
-            self._update(p, g, state_piece(state, size, piece), scratch, scalars)
-        return state
-
-    def _own_scratch(self, grads):
-        """Scratch for a step on ``grads``, a piece of a gradient the caller
-        lets the rule overwrite: ``(own, scratch)``, this thread's scratch
-        arrays (at least one, for the caller's own use before the rule runs)
-        and what ``_update`` takes, which uses ``grads`` in the rule's
-        ``_grad_slot``."""
-        lend = self._grad_slot is not None
-        own = _scratch(grads.dtype, grads.shape[0], max(self._scratch_count - lend, 1))
-        if not lend:
-            return own, own
-        scratch = list(own[: self._scratch_count - 1])
-        scratch.insert(self._grad_slot, grads)
-        return own, scratch
-
-
-class SGD(_Elementwise):
+class SGD(Optimizer):
     """Stochastic gradient descent with optional (Nesterov) momentum.
 
     With minibatch gradient :math:`g`, learning rate :math:`\\eta` and momentum
@@ -232,10 +161,8 @@ class SGD(_Elementwise):
     array([1.5])
     """
 
+    elementwise = True
     recommended_learning_rate: ClassVar[float] = 0.1
-    _scratch_count: ClassVar[int] = 2
-    # eta g is the gradient's last use.
-    _grad_slot: ClassVar[int | None] = 0
 
     def __init__(
         self, learning_rate: float = 0.001, momentum: float = 0.9, nesterov: bool = True
@@ -248,36 +175,22 @@ class SGD(_Elementwise):
         """Allocate a zero velocity."""
         return SGDState(np.zeros_like(params))
 
-    def _update(self, params, grads, state, scratch, learning_rate):
+    def step(self, params, grads, state, learning_rate):
+        """One step of the rule above, in place."""
         (v,) = state
-        lr_g, nesterov_update = scratch
         mu = self.momentum
-        np.multiply(grads, learning_rate, out=lr_g)
+        lr_g = learning_rate * grads
         if mu == 0:
             params -= lr_g
-            return
+            return state
         v *= mu
         v -= lr_g
         if self.nesterov:
-            np.multiply(v, mu, out=nesterov_update)
-            nesterov_update -= lr_g
-            params += nesterov_update
+            lr_g -= mu * v  # -(mu v - eta g), rounded alike
+            params -= lr_g
         else:
             params += v
-
-    def step_sizes(self, state, learning_rate, out):
-        """Per-weight step for the L1 proximal step: eta / (1 - mu).
-
-        Once the velocity has built up, a steady gradient g moves the weights
-        by eta g / (1 - mu) per step (heavy-ball and Nesterov alike).  The L1
-        threshold must scale with that step for training to come to rest at
-        the minimum of the penalized objective; scaled by eta alone, L1 acted
-        (1 - mu) times weaker (ten times at the default momentum).  mu = 1 has
-        no steady state and keeps eta.
-        """
-        mu = self.momentum
-        out.fill(learning_rate / (1 - mu) if mu < 1 else learning_rate)
-        return out
+        return state
 
 
 class GD(SGD):
@@ -304,14 +217,12 @@ class GD(SGD):
     """
 
     full_batch = True
-
     recommended_learning_rate: ClassVar[float] = 0.3
+    momentum = 0.0
+    nesterov = False
 
     def __init__(self, learning_rate: float = 0.001) -> None:
         self.learning_rate = learning_rate
-
-    momentum = 0.0
-    nesterov = False
 
 
 class MomentumState(NamedTuple):
@@ -320,7 +231,7 @@ class MomentumState(NamedTuple):
     v: np.ndarray
 
 
-class Momentum(_Elementwise):
+class Momentum(Optimizer):
     """Gradient descent with momentum as an exponential moving average.
 
     .. math::
@@ -348,6 +259,7 @@ class Momentum(_Elementwise):
     array([0.5])
     """
 
+    elementwise = True
     recommended_learning_rate: ClassVar[float] = 0.3
 
     def __init__(self, learning_rate: float = 0.001, beta: float = 0.9) -> None:
@@ -358,20 +270,21 @@ class Momentum(_Elementwise):
         """Allocate a zero average."""
         return MomentumState(np.zeros_like(params))
 
-    def _update(self, params, grads, state, scratch, learning_rate):
-        s = scratch[0]
-        _ema(state.v, grads, self.beta, s)
-        np.multiply(state.v, learning_rate, out=s)
-        params -= s
+    def step(self, params, grads, state, learning_rate):
+        """One step of the rule above, in place."""
+        _ema(state.v, grads, self.beta)
+        params -= learning_rate * state.v
+        return state
 
 
 class AdaGradState(NamedTuple):
-    """State of :class:`AdaGrad`: the sum of squared gradients ``G``."""
+    """State of :class:`AdaGrad` and :class:`RMSprop`: the (average) sum of
+    squared gradients ``G``."""
 
     G: np.ndarray
 
 
-class AdaGrad(_Elementwise):
+class AdaGrad(Optimizer):
     """AdaGrad: per-weight steps shrinking with the accumulated squared gradient.
 
     .. math::
@@ -399,6 +312,7 @@ class AdaGrad(_Elementwise):
     array([0.9])
     """
 
+    elementwise = True
     recommended_learning_rate: ClassVar[float] = 0.03
 
     def __init__(self, learning_rate: float = 0.001, epsilon: float = 1e-8) -> None:
@@ -409,18 +323,24 @@ class AdaGrad(_Elementwise):
         """Allocate a zero accumulator."""
         return AdaGradState(np.zeros_like(params))
 
-    def _update(self, params, grads, state, scratch, learning_rate):
-        s = scratch[0]
-        np.multiply(grads, grads, out=s)
-        np.add(state.G, s, out=state.G)
-        _adaptive_step(params, grads, state.G, learning_rate, self.epsilon, s)
+    def step(self, params, grads, state, learning_rate):
+        """One step of the rule above, in place."""
+        self._accumulate(state.G, np.square(grads))
+        step = self._root(state.G)
+        np.divide(grads, step, out=step)
+        step *= learning_rate
+        params -= step
+        return state
 
-    def step_sizes(self, state, learning_rate, out):
-        """Per-weight step of the last update: eta / sqrt(G + eps)."""
-        return _adaptive_step_sizes(state.G, learning_rate, self.epsilon, out)
+    def _accumulate(self, G, squared):
+        G += squared
+
+    def _root(self, G):
+        """sqrt(G + eps), the per-weight scale of the step."""
+        return np.sqrt(G + _in_dtype(self.epsilon, G.dtype))
 
 
-class RMSprop(_Elementwise):
+class RMSprop(AdaGrad):
     """RMSprop: steps scaled by a moving average of squared gradients.
 
     .. math::
@@ -428,7 +348,8 @@ class RMSprop(_Elementwise):
         G &\\leftarrow \\rho G + (1 - \\rho) g^2 \\\\
         W &\\leftarrow W - \\eta\\, g / \\sqrt{G + \\epsilon}
 
-    with :math:`G = 0` at the start.
+    with :math:`G = 0` at the start: :class:`AdaGrad` with an average in place
+    of the sum.
 
     Parameters
     ----------
@@ -464,19 +385,8 @@ class RMSprop(_Elementwise):
         self.rho = rho
         self.epsilon = epsilon
 
-    def init(self, params: np.ndarray) -> AdaGradState:
-        """Allocate a zero average."""
-        return AdaGradState(np.zeros_like(params))
-
-    def _update(self, params, grads, state, scratch, learning_rate):
-        s = scratch[0]
-        np.multiply(grads, grads, out=s)
-        _ema(state.G, s, self.rho, s)
-        _adaptive_step(params, grads, state.G, learning_rate, self.epsilon, s)
-
-    def step_sizes(self, state, learning_rate, out):
-        """Per-weight step of the last update: eta / sqrt(G + eps)."""
-        return _adaptive_step_sizes(state.G, learning_rate, self.epsilon, out)
+    def _accumulate(self, G, squared):
+        _ema(G, squared, self.rho)
 
 
 class AdamState(NamedTuple):
@@ -487,7 +397,7 @@ class AdamState(NamedTuple):
     v: np.ndarray
 
 
-class Adam(_Elementwise):
+class Adam(Optimizer):
     """Adam, exactly as scikit-learn's ``solver="adam"``.
 
     With step count :math:`t` starting at 1 and :math:`m = v = 0`:
@@ -523,10 +433,8 @@ class Adam(_Elementwise):
     array([0.9])
     """
 
+    elementwise = True
     recommended_learning_rate: ClassVar[float] = 0.01
-    _scratch_count: ClassVar[int] = 2
-    # g^2 is the gradient's last use.
-    _grad_slot: ClassVar[int | None] = 1
 
     def __init__(
         self,
@@ -544,34 +452,26 @@ class Adam(_Elementwise):
         """Allocate zero moments and ``t = 0``."""
         return AdamState(0, np.zeros_like(params), np.zeros_like(params))
 
-    def _begin(self, state, learning_rate):
-        t = state.t + 1
-        # The constructor, not _replace: this runs every step.
-        state = AdamState(t, state.m, state.v)
-        return state, (self._eta_t(learning_rate, t), learning_rate)
-
-    def _update(self, params, grads, state, scratch, scalars):
-        _, m, v = state
-        s, update = scratch
-        _ema(m, grads, self.beta_1, s)
-        np.multiply(grads, grads, out=update)
-        _ema(v, update, self.beta_2, s)
-        np.sqrt(v, out=s)
-        s += _in_dtype(self.epsilon, s.dtype)
-        np.multiply(m, -scalars[0], out=update)
-        update /= s
-        params += update
-
-    def step_sizes(self, state, learning_rate, out):
-        """Per-weight step of the last update: eta_t / (sqrt(v) + eps)."""
-        t, _, v = state
-        np.sqrt(v, out=out)
-        out += _in_dtype(self.epsilon, out.dtype)
-        np.divide(self._eta_t(learning_rate, t), out, out=out)
-        return out
+    def step(self, params, grads, state, learning_rate):
+        """One step of the rule above, in place."""
+        t, m, v = state.t + 1, state.m, state.v
+        _ema(m, grads, self.beta_1)
+        _ema(v, np.square(grads), self.beta_2)
+        step = self._root(v)
+        # eta_t m / (sqrt(v) + eps), rounded as scikit-learn rounds its
+        # negative.
+        np.divide(self._eta_t(learning_rate, t) * m, step, out=step)
+        params -= step
+        return AdamState(t, m, v)
 
     def _eta_t(self, learning_rate, t):
         return learning_rate * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+
+    def _root(self, v):
+        """sqrt(v) + eps, the per-weight scale of the step."""
+        root = np.sqrt(v)
+        root += _in_dtype(self.epsilon, v.dtype)
+        return root
 
 
 class AdamW(Adam):
@@ -620,6 +520,61 @@ class AdamW(Adam):
         super().__init__(learning_rate, beta_1, beta_2, epsilon)
         self.weight_decay = weight_decay
 
-    def _update(self, params, grads, state, scratch, scalars):
-        super()._update(params, grads, state, scratch, scalars)
-        params *= 1 - scalars[1] * self.weight_decay
+    def step(self, params, grads, state, learning_rate):
+        """One :class:`Adam` step, then the decay, in place."""
+        state = super().step(params, grads, state, learning_rate)
+        params *= 1 - learning_rate * self.weight_decay
+        return state
+
+
+def step_size(
+    optimizer: Optimizer, state: NamedTuple, learning_rate: float
+) -> float | np.ndarray:
+    """The step the optimizer's last update made per unit of gradient.
+
+    The L1 penalty's proximal step soft-thresholds each weight by this step
+    times :math:`\\alpha r / n` (see :mod:`skmlp.penalties`), so that
+    training comes to rest at the minimum of the penalized objective:
+
+    - :class:`AdaGrad`, :class:`RMSprop`: :math:`\\eta / \\sqrt{G + \\epsilon}`
+      per weight;
+    - :class:`Adam`, :class:`AdamW`: :math:`\\eta_t / (\\sqrt{v} + \\epsilon)`
+      per weight;
+    - :class:`SGD` with momentum :math:`\\mu < 1`: :math:`\\eta / (1 - \\mu)`,
+      the step a steady gradient settles to once the velocity has built up
+      (heavy-ball and Nesterov alike; scaled by :math:`\\eta` alone, L1 would
+      act ten times weaker at the default momentum);
+    - any other optimizer (:class:`GD`, :class:`Momentum`, your own):
+      :math:`\\eta`.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        The optimizer that made the update.
+    state : NamedTuple
+        Its state after the update.
+    learning_rate : float
+        The learning rate of the update.
+
+    Returns
+    -------
+    step : float or ndarray
+        A scalar, or one step per parameter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp.optimizers import SGD, AdaGrad, step_size
+    >>> step_size(SGD(momentum=0.5), None, 0.1)
+    0.2
+    >>> step_size(AdaGrad(epsilon=0.0), (np.array([4.0, 16.0]),), 0.1)
+    array([0.05 , 0.025])
+    """
+    if isinstance(optimizer, AdaGrad):
+        return learning_rate / optimizer._root(state[0])
+    if isinstance(optimizer, Adam):
+        t, _, v = state
+        return optimizer._eta_t(learning_rate, t) / optimizer._root(v)
+    if isinstance(optimizer, SGD) and optimizer.momentum < 1:
+        return learning_rate / (1 - optimizer.momentum)
+    return learning_rate

@@ -74,6 +74,9 @@ import numpy as np
 
 __all__ = ["PENALTIES", "Penalty", "penalty_from_params", "soft_threshold"]
 
+#: Elements per piece of a pass over the weights (fits in the L2 cache).
+_PIECE = 1 << 16
+
 
 class Penalty(NamedTuple):
     """A penalty's strength split into its L2 and L1 parts (before the ``/ n``).
@@ -108,6 +111,55 @@ class Penalty(NamedTuple):
         if self.l1:
             total += self.l1 * sum(np.add.reduce(np.abs(w)) for w in layers)
         return total
+
+    def add_gradient(
+        self, weights: np.ndarray, grad: np.ndarray, l1: bool = True
+    ) -> None:
+        """``grad += l2 W`` (and ``+ l1 sign(W)`` with ``l1``), in place.
+
+        ``weights`` and ``grad`` are matching vectors (the weight matrices'
+        entries of the flat vectors, or pieces of them).  ``l2 W`` is
+        rounded, then added, as scikit-learn does; the work goes a
+        cache-sized piece at a time, so no weight-sized temporary is made.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skmlp.penalties import Penalty
+        >>> grad = np.zeros(2)
+        >>> Penalty(l2=0.5, l1=0.25).add_gradient(np.array([2.0, -4.0]), grad)
+        >>> grad
+        array([ 1.25, -2.25])
+        """
+        l1 = self.l1 if l1 else 0.0
+        if not (self.l2 or l1):
+            return
+        for start in range(0, weights.shape[0], _PIECE):
+            w, g = weights[start : start + _PIECE], grad[start : start + _PIECE]
+            if self.l2:
+                g += self.l2 * w
+            if l1:
+                g += l1 * np.sign(w)
+
+    def proximal(
+        self, weights: np.ndarray, step: float | np.ndarray, weight_sum: float
+    ) -> None:
+        """The L1 part's proximal step, in place: soft thresholding at
+        ``step * l1 / weight_sum``, ``step`` the optimizer's step per unit of
+        gradient (:func:`skmlp.optimizers.step_size`, a scalar or one per
+        weight).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skmlp.penalties import Penalty
+        >>> w = np.array([0.5, 0.05, -2.0])
+        >>> Penalty(l2=0.0, l1=1.0).proximal(w, 0.1, weight_sum=1.0)
+        >>> w
+        array([ 0.4,  0. , -1.9])
+        """
+        threshold = step * (self.l1 / weight_sum)
+        soft_threshold(weights, threshold, out=weights)
 
 
 #: ``penalty`` name -> function of (alpha, l1_ratio) giving the two parts.

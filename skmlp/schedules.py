@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 
-from skmlp._hyperparams import HyperparametersMixin
+from skmlp.hyperparams import HyperparametersMixin
 
 __all__ = [
     "Adaptive",

@@ -63,7 +63,7 @@ from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from threadpoolctl import threadpool_limits
 
-import skmlp._mlp as skmlp_mlp_module
+import skmlp._base as skmlp_base_module
 from skmlp import MLP, MLPClassifier, MLPRegressor
 from skmlp._blas import available_cores, blas_threads
 
@@ -624,7 +624,7 @@ def test_multiclass_early_stopping_split_is_stratified(monkeypatch):
 
         return recording_split
 
-    for name, module in [("ours", skmlp_mlp_module), ("theirs", sk_mlp_module)]:
+    for name, module in [("ours", skmlp_base_module), ("theirs", sk_mlp_module)]:
         split = module.train_test_split
         monkeypatch.setattr(module, "train_test_split", spy(name, split))
     kind, X, y, params = case_params("multiclass", "adam", early_stopping=True)

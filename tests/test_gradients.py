@@ -9,7 +9,7 @@ own examples (weighted and unweighted) in every run.  Then
 1. ``loss_and_grad``'s value equals an independent NumPy transcription of the
    documented objective (:func:`reference_objective`, which shares no code
    with :mod:`skmlp`), so the value is the right function;
-2. its analytic gradient (``l1_subgradient=True``) equals central finite
+2. its analytic gradient (``finish=True``) equals central finite
    differences of the reference objective, so the gradient is the value's
    gradient (this is what catches a sample weight missing from one loss's
    gradient, a doubled L2 gradient or a flipped relu derivative);
@@ -51,7 +51,14 @@ from sklearn.exceptions import ConvergenceWarning
 from skmlp import MLPClassifier, MLPRegressor
 from skmlp._activations import HIDDEN_ACTIVATIONS
 from skmlp._losses import LOSSES
-from skmlp._network import Layout, Workspace, loss_and_grad
+from skmlp._network import (
+    Layout,
+    Objective,
+    Workspace,
+    finish_gradient,
+    loss_and_grad,
+    total_weight,
+)
 from skmlp.penalties import PENALTIES, penalty_from_params
 
 #: Finite-difference step, relative to ``max(1, |theta_i|)``.
@@ -318,19 +325,14 @@ def evaluate(p, theta, l1_subgradient=True):
     layout = p["layout"]
     grad = np.full(layout.size, np.nan)  # every entry must be written
     workspace = Workspace(layout, p["X"].shape[0], np.float64)
-    value = loss_and_grad(
-        theta,
-        grad,
-        layout,
-        p["X"],
-        p["Y"],
-        p["sw"],
-        workspace,
-        p["hidden"],
-        p["loss"],
-        p["penalty"],
-        l1_subgradient=l1_subgradient,
-    )
+    objective = Objective(layout, p["hidden"], p["loss"], p["penalty"])
+    data = (p["X"], p["Y"], p["sw"])
+    if l1_subgradient:  # the objective's gradient, finished by loss_and_grad
+        return loss_and_grad(objective, theta, grad, *data, workspace), grad
+    # Training's: the raw gradient, finished without the L1 part.
+    value = loss_and_grad(objective, theta, grad, *data, workspace, finish=False)
+    weight_sum = total_weight(p["X"], p["sw"])
+    finish_gradient(p["penalty"], theta, grad, layout.n_coef, weight_sum, l1=False)
     return value, grad
 
 

@@ -19,10 +19,17 @@ from sklearn.preprocessing import LabelBinarizer, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from skmlp import MLPClassifier, MLPRegressor
-from skmlp._network import Layout, Workspace, loss_and_grad
+from skmlp._network import (
+    Layout,
+    Objective,
+    Workspace,
+    finish_gradient,
+    loss_and_grad,
+    total_weight,
+)
 from skmlp._solvers import SOLVER_NAMES, STRING_SOLVERS
 from skmlp._training import OptimizerRun, ScheduleRun
-from skmlp.optimizers import SGD
+from skmlp.optimizers import SGD, step_size
 from skmlp.penalties import PENALTIES, Penalty, penalty_from_params, soft_threshold
 from skmlp.schedules import Constant
 
@@ -97,9 +104,8 @@ def test_biases_are_never_penalized():
     for name in PENALTIES:
         grad = np.empty(layout.size)
         penalty = penalty_from_params(name, 3.0, 0.5)
-        value = loss_and_grad(
-            theta, grad, layout, X, Y, None, workspace, "tanh", "squared_error", penalty
-        )
+        objective = Objective(layout, "tanh", "squared_error", penalty)
+        value = loss_and_grad(objective, theta, grad, X, Y, None, workspace)
         results[name] = value, grad
     value_none, grad_none = results[None]
     for name, (value, grad) in results.items():
@@ -170,19 +176,10 @@ def _flat(model, layout):
 def _smooth_gradient(layout, theta, X, Y, sw, hidden, loss, penalty):
     grad = np.empty(layout.size)
     workspace = Workspace(layout, X.shape[0], np.float64)
-    value = loss_and_grad(
-        theta,
-        grad,
-        layout,
-        X,
-        Y,
-        sw,
-        workspace,
-        hidden,
-        loss,
-        penalty,
-        l1_subgradient=False,
-    )
+    objective = Objective(layout, hidden, loss, penalty)
+    value = loss_and_grad(objective, theta, grad, X, Y, sw, workspace, finish=False)
+    weight_sum = total_weight(X, sw)
+    finish_gradient(penalty, theta, grad, layout.n_coef, weight_sum, l1=False)
     return value, grad
 
 
@@ -390,7 +387,7 @@ def test_every_optimizer_comes_to_rest_at_the_l1_minimum(solver):
     ``soft_threshold(c, lam / h)``.  Each optimizer must settle there, zeros
     included, whatever its step sizes; with the learning rate as SGD's
     threshold, momentum 0.9 settled at ``lam / 10`` instead (a bug, fixed by
-    ``SGD.step_sizes``).  AdamW's decoupled decay is not part of the
+    ``skmlp.optimizers.step_size``).  AdamW's decoupled decay is not part of the
     objective, so it runs without it here."""
     assert set(SETTLING_RATES) == SOLVER_NAMES - {"lbfgs"}
     rate = SETTLING_RATES[solver]
@@ -404,8 +401,7 @@ def test_every_optimizer_comes_to_rest_at_the_l1_minimum(solver):
     w = np.ones_like(c)
     run = OptimizerRun(optimizer, w, ScheduleRun(Constant(rate)))
     for _ in range(3000):
-        run.step(w, h * (w - c))
-        run.proximal_l1(w, w.size, lam)
+        run.step(w, h * (w - c), Penalty(l2=0.0, l1=lam), w.size, 1.0)
     np.testing.assert_allclose(w, minimum, rtol=0, atol=1e-9)
     np.testing.assert_array_equal(w == 0, minimum == 0)
     assert 0 < np.mean(minimum == 0) < 1
@@ -418,12 +414,8 @@ def test_every_optimizer_comes_to_rest_at_the_l1_minimum(solver):
 def test_sgd_step_size_is_its_steady_state_step(momentum, nesterov, expected):
     """``eta / (1 - mu)``; ``mu = 1`` has no steady state and keeps ``eta``."""
     optimizer = SGD(learning_rate=0.1, momentum=momentum, nesterov=nesterov)
-    w = np.ones(4, dtype=np.float32)
-    out = np.empty_like(w)
-    sizes = optimizer.step_sizes(optimizer.init(w), 0.1, out)
-    assert sizes is out
-    assert sizes.shape == w.shape and sizes.dtype == np.float32
-    np.testing.assert_allclose(sizes, expected, rtol=1e-6)
+    state = optimizer.init(np.ones(4, dtype=np.float32))
+    assert step_size(optimizer, state, 0.1) == pytest.approx(expected, rel=1e-15)
 
 
 # ----------------------------------------------------------- exact zeros, all

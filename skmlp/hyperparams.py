@@ -1,9 +1,15 @@
-"""A small mixin that makes an object a scikit-learn style hyperparameter holder."""
+"""A small mixin that makes an object a scikit-learn style hyperparameter holder.
+
+The base of :class:`skmlp.optimizers.Optimizer` and
+:class:`skmlp.schedules.Schedule`, and of any holder of your own.
+"""
 
 from __future__ import annotations
 
 import inspect
 from typing import Any
+
+__all__ = ["HyperparametersMixin"]
 
 
 class HyperparametersMixin:
@@ -12,6 +18,19 @@ class HyperparametersMixin:
     Subclasses store each constructor argument unchanged under its own name
     (the scikit-learn rule), which is all :func:`sklearn.base.clone`, pickling
     and ``solver__learning_rate`` in a grid search need.
+
+    Examples
+    --------
+    >>> from sklearn.base import clone
+    >>> from skmlp.hyperparams import HyperparametersMixin
+    >>> class Halving(HyperparametersMixin):
+    ...     def __init__(self, factor=0.5, every=10):
+    ...         self.factor = factor
+    ...         self.every = every
+    >>> Halving(every=5)
+    Halving(every=5)
+    >>> clone(Halving(every=5)).set_params(factor=0.25).get_params()
+    {'every': 5, 'factor': 0.25}
     """
 
     @classmethod

@@ -1,0 +1,470 @@
+"""The estimators' shared machinery: parameters, fit orchestration, predict.
+
+:class:`_BaseMLP` validates the parameters and the data, builds the network's
+flat weights (fresh, or continued from ``coefs_``), hands training to
+:mod:`skmlp._training` or :mod:`skmlp._lbfgs` and keeps what they report as
+scikit-learn's fitted attributes.  The classifier and the regressor
+(:mod:`skmlp._mlp`) add their targets, outputs and scores.
+"""
+
+from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
+from functools import partial
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+from skmlp import _network
+from skmlp._activations import HIDDEN_ACTIVATIONS
+from skmlp._divergence import NonFiniteFit
+from skmlp._lbfgs import fit_lbfgs
+from skmlp._network import Objective
+from skmlp._solvers import SOLVER_NAMES, resolve_optimizer
+from skmlp._training import (
+    Data,
+    OptimizerRun,
+    Progress,
+    ScheduleRun,
+    StochasticConfig,
+    fit_stochastic,
+)
+from skmlp.optimizers import SGD
+from skmlp.penalties import penalty_from_params
+from skmlp.schedules import Adaptive, Constant, InvScaling, Schedule
+
+
+class _BaseMLP(BaseEstimator):
+    """Fit / predict machinery shared by the classifier and the regressor."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "solver": [StrOptions(set(SOLVER_NAMES)), HasMethods(["init", "step"])],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        penalty="l2",
+        l1_ratio=0.15,
+    ):
+        # scikit-learn's rule: keep every argument as given; fit validates.
+        arguments = dict(locals())
+        del arguments["self"]
+        for name, value in arguments.items():
+            setattr(self, name, value)
+
+    # ---------------------------------------------------------------- fitting
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if any(int(s) != s or s <= 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return [int(s) for s in sizes]
+
+    def _is_stochastic(self):
+        return self.solver != "lbfgs"
+
+    def _fit(self, X, y, sample_weight, incremental):
+        hidden_sizes = self._hidden_sizes()
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        # A continuation keeps its bookkeeping; hand-set coefs_ start afresh.
+        fresh = first_pass or not hasattr(self, "_progress")
+        X, Y, sample_weight = self._training_data(
+            X, y, sample_weight, incremental, fresh
+        )
+        layout = _network.Layout([X.shape[1], *hidden_sizes, Y.shape[1]])
+        rng = check_random_state(self.random_state)
+        theta = self._start_params(layout, X.dtype, rng, first_pass)
+        data = Data(
+            X.astype(theta.dtype, copy=False),
+            Y if Y.dtype == bool else Y.astype(theta.dtype, copy=False),
+            sample_weight,
+        )
+        self._set_structure(layout, theta, Y.shape[1])
+        self._start_progress(theta, fresh)
+        penalty = penalty_from_params(self.penalty, self.alpha, self.l1_ratio)
+        objective = Objective(layout, self.activation, self._loss_name(), penalty)
+        # A diverging fit is caught and explained by one ConvergenceWarning;
+        # NumPy's overflow warnings on the way there would only bury it (and
+        # so would a division by an epsilon that underflows to 0 in float32).
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            try:
+                if self._is_stochastic():
+                    self._fit_stochastic(theta, objective, data, rng, incremental)
+                else:
+                    self._fit_full_batch(theta, objective, data)
+            except NonFiniteFit:
+                # Nothing was learned: no half-fitted model is left behind.
+                self._discard_fit()
+                raise
+        self._report_sparsity()
+        return self
+
+    def _training_data(self, X, y, sample_weight, incremental, fresh):
+        """Validated ``X``, 2-D encoded targets and sample weights."""
+        X, Y = self._validate_input(X, y, incremental, reset=fresh)
+        if Y.ndim == 1:
+            Y = Y.reshape(-1, 1)
+        if not fresh and Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {Y.shape[1]} output(s) but the model being continued "
+                f"has {self.n_outputs_} (n_outputs_); fit a new model (without "
+                "warm_start) for another number of outputs."
+            )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, ensure_non_negative=True
+            )
+        return X, Y, sample_weight
+
+    def _start_progress(self, theta, fresh):
+        if fresh or self._progress.early_stopping != self.early_stopping:
+            self._progress = Progress(self.early_stopping and self._is_stochastic())
+            if self._progress.early_stopping:
+                # The best weights start as the initial ones, as in
+                # scikit-learn; only early stopping ever restores them.
+                self._progress.best_theta = theta.copy()
+
+    #: Private state a fit leaves besides its public ``name_`` attributes.
+    _FIT_STATE = ("_label_binarizer", "_progress", "_run", "_theta")
+
+    def _discard_fit(self):
+        """Remove every fitted attribute: the estimator is unfitted again."""
+        for name in list(vars(self)):
+            if (name.endswith("_") and not name.startswith("_")) or (
+                name in self._FIT_STATE
+            ):
+                delattr(self, name)
+
+    @contextmanager
+    def _forget_on_failure(self):
+        """Remove the attributes that a failing ``partial_fit`` call added.
+
+        A first call that fails half-way (say on a NaN in ``y``) would leave
+        ``classes_`` without a fitted label binarizer, or weights without an
+        optimizer run, and the next call would take them for a continuation.
+        """
+        before = set(vars(self))
+        try:
+            yield
+        except Exception:
+            for name in set(vars(self)) - before:
+                delattr(self, name)
+            raise
+
+    def _report_sparsity(self):
+        self.sparsity_ = np.array([np.mean(W == 0) for W in self.coefs_])
+        # An input whose every outgoing weight is zero no longer affects the
+        # network: the L1 penalty has dropped that feature.
+        self.dropped_features_ = np.flatnonzero(~self.coefs_[0].any(axis=1))
+
+    def _start_params(self, layout, dtype, rng, first_pass):
+        """The flat weight vector to start from: fresh, or the current ``coefs_``."""
+        if first_pass:
+            return _network.init_params(layout, self.activation, rng, dtype)
+        theta = getattr(self, "_theta", None)
+        coefs, intercepts = list(self.coefs_), list(self.intercepts_)
+        if theta is not None and theta.size == layout.size:
+            own_coefs, own_intercepts = layout.views(theta)
+            if len(coefs) == len(own_coefs) and all(
+                _same_view(a, b)
+                for a, b in zip(own_coefs + own_intercepts, coefs + intercepts)
+            ):
+                return theta
+        return self._pack_user_params(layout, coefs, intercepts)
+
+    def _pack_user_params(self, layout, coefs, intercepts):
+        expected_c = layout.shapes
+        expected_i = [(s[1],) for s in layout.shapes]
+        got_c = [np.shape(c) for c in coefs]
+        got_i = [np.shape(b) for b in intercepts]
+        if got_c != expected_c or got_i != expected_i:
+            raise ValueError(
+                "coefs_ and intercepts_ do not fit the network: coefs_ shapes "
+                f"{got_c} and intercepts_ shapes {got_i}, expected {expected_c} "
+                f"and {expected_i} from hidden_layer_sizes and the data."
+            )
+        dtype = np.result_type(*coefs, *intercepts)
+        if dtype not in (np.float32, np.float64):
+            dtype = np.float64
+        theta = layout.pack(coefs, intercepts, np.empty(layout.size, dtype))
+        if not np.isfinite(theta).all():
+            raise ValueError("coefs_ and intercepts_ must be finite to start from.")
+        return theta
+
+    def _set_structure(self, layout, theta, n_outputs):
+        self._theta = theta
+        # Fresh lists: the layout caches its own, which must stay untouched.
+        coefs, intercepts = layout.views(theta)
+        self.coefs_, self.intercepts_ = list(coefs), list(intercepts)
+        self.n_layers_ = len(layout.layer_units)
+        self.n_outputs_ = n_outputs
+        self.out_activation_ = self._output_activation()
+        if not hasattr(self, "n_iter_"):
+            self.n_iter_ = 0
+            self.t_ = 0
+
+    def _optimizer_run(self, theta, incremental):
+        run = getattr(self, "_run", None)
+        if incremental and run is not None and run.state_matches(theta):
+            return run
+        optimizer = resolve_optimizer(self)
+        schedule = ScheduleRun(self._schedule_for(optimizer))
+        self._run = OptimizerRun(optimizer, theta, schedule)
+        return self._run
+
+    def _schedule_for(self, optimizer):
+        """The optimizer's schedule; the flat ``learning_rate`` applies to SGD."""
+        rate = optimizer.learning_rate
+        if isinstance(rate, Schedule):
+            return rate
+        if isinstance(optimizer, SGD) and not optimizer.full_batch:
+            if self.learning_rate == "invscaling":
+                return InvScaling(rate, self.power_t)
+            if self.learning_rate == "adaptive":
+                return Adaptive(rate)
+        return Constant(rate)
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. It is "
+                "going to be clipped"
+            )
+        return int(np.clip(self.batch_size, 1, n_samples))
+
+    def _fit_stochastic(self, theta, objective, data, rng, incremental):
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        run = self._optimizer_run(theta, incremental)
+        validation_score = None
+        if self.early_stopping:
+            data, validation_score = self._validation_split(data, rng)
+        config = StochasticConfig(
+            batch_size=self._batch_size(data.X.shape[0]),
+            shuffle=self.shuffle,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            verbose=bool(self.verbose),
+            incremental=incremental,
+        )
+        progress = self._progress
+        try:
+            fit_stochastic(
+                theta, objective, data, run, progress, config, rng, validation_score
+            )
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+        self.n_iter_ = progress.n_iter
+        self.t_ = progress.t
+        self.loss_ = progress.loss
+        self.loss_curve_ = progress.loss_curve
+        self.best_loss_ = progress.best_loss
+        self.validation_scores_ = progress.validation_scores
+        self.best_validation_score_ = progress.best_validation_score
+
+    def _validation_split(self, data, rng):
+        X, Y, sw = data
+        arrays = (X, Y) if sw is None else (X, Y, sw)
+        parts = self._split(arrays, Y, rng)
+        X_train, X_val, Y_train, Y_val = parts[:4]
+        sw_train, sw_val = parts[4:] if sw is not None else (None, None)
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        _check_split_weights(sw_train, sw_val)
+        y_val = self._decode_targets(Y_val)
+
+        def validation_score():
+            return self._score(X_val, y_val, sw_val)
+
+        return Data(X_train, Y_train, sw_train), validation_score
+
+    def _split(self, arrays, Y, rng):
+        split = partial(
+            train_test_split,
+            *arrays,
+            random_state=rng,
+            test_size=self.validation_fraction,
+        )
+        if self._stratify_split(Y):
+            try:
+                return split(stratify=Y)
+            except ValueError:
+                # Some class is too rare to stratify on (scikit-learn, which
+                # never stratifies multiclass y, fits such data): split at random.
+                pass
+        return split(stratify=None)
+
+    def _fit_full_batch(self, theta, objective, data):
+        n_iter, loss, curve = fit_lbfgs(
+            theta,
+            objective,
+            data,
+            self.max_iter,
+            self.max_fun,
+            self.tol,
+            bool(self.verbose),
+        )
+        self.n_iter_ = n_iter
+        self.loss_ = loss
+        self.loss_curve_ = curve
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and targets y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (classification) or real targets (regression).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights; ``None`` weighs every sample 1.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        continuing = self.warm_start and hasattr(self, "coefs_")
+        try:
+            return self._fit(X, y, sample_weight, incremental=False)
+        except Exception:
+            if not continuing:
+                # A fresh fit that fails leaves no half-fitted model behind.
+                self._discard_fit()
+            raise
+
+    # ------------------------------------------------------------- predicting
+    def _forward(self, X, check_input=True):
+        if check_input:
+            X = validate_data(
+                self,
+                X,
+                accept_sparse=["csr", "csc"],
+                reset=False,
+                dtype=(np.float64, np.float32),
+            )
+        X = X.astype(self.coefs_[0].dtype, copy=False)
+        return _network.predict(
+            self.coefs_, self.intercepts_, X, self.activation, self.out_activation_
+        )
+
+    def _score_with(self, X, y, sample_weight, metric):
+        y_pred = self._predict(X, check_input=False)
+        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
+            return np.nan
+        return metric(y, y_pred, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _check_split_weights(sw_train, sw_val):
+    """Both sides of the early-stopping split need some weight.
+
+    Valid weights can still put every non-zero weight on one side: nothing
+    would then be trained on, or the validation score would be undefined.
+    """
+    if sw_train is None:
+        return
+    for name, part in (("training", sw_train), ("validation", sw_val)):
+        if not part.sum() > 0:
+            raise ValueError(
+                f"Every sample weight in the {name} part of the early-stopping "
+                "split is zero. Give more samples a non-zero weight or change "
+                "validation_fraction."
+            )
+
+
+def _same_view(own, given):
+    """Whether ``given`` is still the view of the flat weights we handed out."""
+    return (
+        isinstance(given, np.ndarray)
+        and given.base is own.base
+        and given.shape == own.shape
+        and given.dtype == own.dtype
+        and given.ctypes.data == own.ctypes.data
+    )
+
+
+def _has_partial_fit(estimator):
+    if not estimator._is_stochastic():
+        raise AttributeError(
+            "partial_fit is only available for stochastic optimizers. "
+            f"{estimator.solver!r} is not stochastic."
+        )
+    return True

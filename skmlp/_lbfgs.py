@@ -1,0 +1,142 @@
+"""The L-BFGS driver: SciPy's L-BFGS-B on the full-batch objective."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+
+from skmlp._divergence import NonFiniteFit, diverged, warn_diverged
+from skmlp._network import Workspace, loss_and_grad, total_weight
+
+
+class _SplitL1:
+    """L-BFGS-B variables for an L1 penalty: ``W = P - N`` with ``P, N >= 0``.
+
+    The L1 term becomes the linear ``l1 * sum(P + N)``, smooth for L-BFGS-B,
+    whose bounds then put exact zeros in ``W``. Biases stay unbounded.
+    """
+
+    def __init__(self, theta, n_coef, strength):
+        self.n_coef = n_coef
+        self.strength = strength
+        W = theta[:n_coef].astype(np.float64)
+        self.x0 = np.concatenate([np.maximum(W, 0), np.maximum(-W, 0), theta[n_coef:]])
+        n_bias = theta.size - n_coef
+        self.bounds = [(0, None)] * (2 * n_coef) + [(None, None)] * n_bias
+
+    def to_theta(self, x, theta):
+        nc = self.n_coef
+        np.subtract(x[:nc], x[nc : 2 * nc], out=theta[:nc], casting="unsafe")
+        theta[nc:] = x[2 * nc :]
+
+    def value_and_grad(self, x, value, grad):
+        nc = self.n_coef
+        grad_W = grad[:nc].astype(np.float64)
+        penalty = self.strength * x[: 2 * nc].sum()
+        grad_x = np.concatenate(
+            [grad_W + self.strength, self.strength - grad_W, grad[nc:]]
+        )
+        return value + penalty, grad_x
+
+
+class _Plain:
+    """L-BFGS-B variables that are the weights themselves."""
+
+    bounds = None
+
+    def __init__(self, theta):
+        self.x0 = theta.astype(np.float64)
+
+    def to_theta(self, x, theta):
+        theta[...] = x
+
+    def value_and_grad(self, x, value, grad):
+        return value, grad.astype(np.float64)
+
+
+def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
+    """Minimize the full-batch objective with SciPy's L-BFGS-B.
+
+    Works in float64 inside SciPy but evaluates the network in ``theta``'s
+    dtype, so float32 weights stay float32.  An L1 penalty is handled by
+    splitting the weights (see :class:`_SplitL1`).  Returns ``(n_iter,
+    final_loss, loss_curve)``; warns when L-BFGS-B stops without converging.
+    When the objective overflows, ``theta`` is the last accepted iterate with
+    a finite loss (or the start, with ``final_loss`` None); when it is not
+    finite at the start, :class:`~skmlp._divergence.NonFiniteFit` is raised.
+    """
+    penalty = objective.penalty
+    if penalty.l1:
+        strength = penalty.l1 / total_weight(data.X, data.sample_weight)
+        variables = _SplitL1(theta, objective.layout.n_coef, strength)
+        objective = objective._replace(penalty=penalty._replace(l1=0.0))
+    else:
+        variables = _Plain(theta)
+    evaluations = _Evaluations(theta, objective, data, variables, verbose)
+    result = scipy.optimize.minimize(
+        evaluations,
+        variables.x0,
+        method="L-BFGS-B",
+        jac=True,
+        bounds=variables.bounds,
+        options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
+        callback=evaluations.iteration_done,
+    )
+    return _outcome(result, theta, variables, evaluations, max_iter)
+
+
+class _Evaluations:
+    """The objective L-BFGS-B calls, and the record of its iterations."""
+
+    def __init__(self, theta, objective, data, variables, verbose):
+        self.theta, self.objective, self.data = theta, objective, data
+        self.variables, self.verbose = variables, verbose
+        self.workspace = Workspace(objective.layout, data.X.shape[0], theta.dtype)
+        self.grad = np.empty_like(theta)
+        self.first_value = None
+        self.curve = []
+        self.last_accepted = variables.x0.copy()
+
+    def __call__(self, x):
+        self.variables.to_theta(x, self.theta)
+        value = loss_and_grad(
+            self.objective, self.theta, self.grad, *self.data, self.workspace
+        )
+        value, grad_x = self.variables.value_and_grad(x, value, self.grad)
+        if self.first_value is None:
+            self.first_value = value
+        return value, grad_x
+
+    def iteration_done(self, intermediate_result):
+        self.curve.append(float(intermediate_result.fun))
+        if math.isfinite(self.curve[-1]):
+            np.copyto(self.last_accepted, intermediate_result.x)
+        if self.verbose:
+            print("Iteration %d, loss = %.8f" % (len(self.curve), self.curve[-1]))
+
+
+def _outcome(result, theta, variables, evaluations, max_iter):
+    """``(n_iter, final_loss, loss_curve)``, ``theta`` set to the result."""
+    variables.to_theta(result.x, theta)
+    if not math.isfinite(evaluations.first_value):
+        variables.to_theta(variables.x0, theta)
+        raise NonFiniteFit
+    if diverged(result.fun, theta):
+        # The line search ran into overflow: keep the last iterate L-BFGS-B
+        # accepted with a finite loss (or the start) and report its loss.
+        variables.to_theta(evaluations.last_accepted, theta)
+        curve = [loss for loss in evaluations.curve if math.isfinite(loss)]
+        warn_diverged("L-BFGS objective")
+        return len(curve), curve[-1] if curve else None, curve
+    if result.status != 0:
+        warnings.warn(
+            "lbfgs failed to converge after %d iteration(s) (status=%d): %s. "
+            "Increase max_iter or max_fun, or scale the data."
+            % (result.nit, result.status, result.message),
+            ConvergenceWarning,
+        )
+    return min(result.nit, max_iter), result.fun, evaluations.curve
