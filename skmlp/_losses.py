@@ -78,16 +78,49 @@ def _poisson(y, p, sample_weight, terms, other, columns):
 
 
 def _log_loss(y, p, sample_weight, terms, other, columns):
+    if y.dtype == bool:
+        return _one_hot_log_loss(y, p, sample_weight, columns)
     xlogy(y, _clip_probabilities(p, terms), out=terms)
     return -np.add.reduce(_output_means(terms, sample_weight, columns))
+
+
+def _one_hot_log_loss(y, p, sample_weight, columns):
+    """The log loss of one-hot (boolean) targets, the logs taken of the
+    picked probabilities only (``xlogy`` costs far more than a pass).
+
+    Every other term of scikit-learn's ``xlogy(y, p)`` is exactly 0, and
+    adding 0 leaves a sum unchanged, so each output's sum down the rows is
+    the sum of its picked logs in row order, as ``np.bincount`` adds them:
+    the same bits.  (A NaN output makes its whole softmax row NaN, so the
+    picked entry carries it.)
+    """
+    n, k = y.shape
+    picked_class = np.argmax(y, axis=1)
+    picked = p[np.arange(n), picked_class]
+    logs = _clip_probabilities(picked, np.empty(n))
+    xlogy(1.0, logs, out=logs)
+    if sample_weight is None:
+        columns[...] = np.bincount(picked_class, weights=logs, minlength=k)
+        columns /= n
+    else:
+        logs *= sample_weight
+        columns[...] = np.bincount(picked_class, weights=logs, minlength=k)
+        columns /= np.add.reduce(sample_weight)
+    return -np.add.reduce(columns)
 
 
 def _binary_log_loss(y, p, sample_weight, terms, other, columns):
     _clip_probabilities(p, terms)
     np.subtract(1, terms, out=other)
-    xlogy(y, terms, out=terms)
-    xlogy(1 - y, other, out=other)
-    terms += other
+    if y.dtype == bool:
+        # Each entry's terms are log p + 0 or 0 + log(1 - p): one log of
+        # the probability y picks, the same value.
+        np.copyto(other, terms, where=y)
+        xlogy(1.0, other, out=terms)
+    else:
+        xlogy(y, terms, out=terms)
+        xlogy(1 - y, other, out=other)
+        terms += other
     return -np.add.reduce(_output_means(terms, sample_weight, columns))
 
 
