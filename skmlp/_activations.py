@@ -55,8 +55,8 @@ def _zero_row(dtype, width):
 def _relu(Z: np.ndarray, row: np.ndarray | None = None) -> None:
     if Z.dtype == np.float32 and Z.ndim == 2:
         # NumPy 2.4 vectorizes float32 maximum against a row of zeros, not
-        # against a scalar: 2-2.7x faster (benchmarks/bench_kernels.py;
-        # float64 gains nothing).
+        # against a scalar (docs/performance.md has the measurements; float64
+        # gains nothing).
         np.maximum(Z, _zero_row(Z.dtype, Z.shape[1]), out=Z)
     else:
         np.maximum(Z, 0, out=Z)
@@ -66,11 +66,10 @@ def _max_by_columns(n: int, k: int) -> bool:
     """Whether the row maxima of an ``n x k`` array are faster a column at a
     time than as one reduction along the rows.
 
-    A reduction along short rows pays some 50 ns of loop setup per row; a
-    pass per column pays 1-1.5 us per call plus 2 ns per (strided) element,
-    so it wins for a few columns over many rows (figures of
-    benchmarks/bench_kernels.py: 3 columns at 120 rows 1.9x, at 1000 rows
-    8x; 10 columns at 1000 rows 2.2x, at 32 rows 3x slower).
+    A reduction along short rows pays a loop setup per row; a pass per
+    column pays a call per column plus a strided read per element, so it
+    wins for a few columns over many rows.  The constants below are those
+    costs, measured (docs/performance.md, "NumPy's fast paths").
     """
     return k >= 2 and (k - 1) * (n + 750) < 25 * n + 2000
 

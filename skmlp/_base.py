@@ -17,9 +17,13 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from skmlp import _network
 from skmlp._activations import HIDDEN_ACTIVATIONS
@@ -36,7 +40,7 @@ from skmlp._training import (
     fit_stochastic,
 )
 from skmlp.optimizers import SGD
-from skmlp.penalties import penalty_from_params
+from skmlp.penalties import PENALTIES, penalty_from_params
 from skmlp.schedules import Adaptive, Constant, InvScaling, Schedule
 
 
@@ -76,7 +80,7 @@ class _BaseMLP(BaseEstimator):
             Options(Real, {np.inf}),
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "penalty": [StrOptions(set(PENALTIES) - {None}), None],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
     }
 
@@ -421,11 +425,46 @@ class _BaseMLP(BaseEstimator):
             self.coefs_, self.intercepts_, X, self.activation, self.out_activation_
         )
 
-    def _score_with(self, X, y, sample_weight, metric):
+    def predict(self, X):
+        """Predict with the fitted network.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The classifier's class labels (a 0/1 indicator matrix for
+            multilabel targets), or the regressor's targets.
+        """
+        check_is_fitted(self)
+        return self._predict(X)
+
+    def _score(self, X, y, sample_weight=None):
+        """The score (accuracy or R^2) without validating ``X``: early
+        stopping's validation score, as in scikit-learn."""
         y_pred = self._predict(X, check_input=False)
         if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
             return np.nan
-        return metric(y, y_pred, sample_weight=sample_weight)
+        return self._metric(y, y_pred, sample_weight=sample_weight)
+
+    def _validate_xy(self, X, y, reset, **check):
+        """``validate_data`` as both estimators call it; a column y to 1-D."""
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+            **check,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, y
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -15,8 +15,8 @@ import os
 import threading
 
 #: Floating-point operations of one forward-backward pass (6 x rows x weights)
-#: below which BLAS is held at one thread (measured on 2 cores: digits'
-#: (100,) at batch 200 is 9M).
+#: below which BLAS is held at one thread (digits' (100,) at batch 200 is 9M;
+#: docs/performance.md).
 MAX_ONE_THREAD_FLOPS = 12_000_000
 
 #: Entries of a weight matrix above which OpenBLAS splits a dot product over

@@ -13,7 +13,6 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
@@ -22,7 +21,7 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from skmlp._base import _BaseMLP, _has_partial_fit
 from skmlp._docs import CLASSIFIER_DOC, REGRESSOR_DOC
@@ -55,6 +54,8 @@ def _check_multilabel_classes(classes, y):
 class MLPClassifier(ClassifierMixin, _BaseMLP):
     __doc__ = CLASSIFIER_DOC
 
+    _metric = staticmethod(accuracy_score)
+
     def _loss_name(self):
         return (
             "log_loss"
@@ -76,17 +77,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return self._label_binarizer.inverse_transform(Y)
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-            reset=reset,
-        )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+        X, y = self._validate_xy(X, y, reset)
         check_classification_targets(y)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer()
@@ -109,30 +100,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         # bool keeps float32 training from being upcast by the targets.
         return X, self._label_binarizer.transform(y).astype(bool)
 
-    def predict(self, X):
-        """Predict class labels for X.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            The predicted classes (a 0/1 indicator matrix for multilabel).
-        """
-        check_is_fitted(self)
-        return self._predict(X)
-
     def _predict(self, X, check_input=True):
         y_pred = self._forward(X, check_input)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
         return self._label_binarizer.inverse_transform(y_pred)
-
-    def _score(self, X, y, sample_weight=None):
-        return self._score_with(X, y, sample_weight, accuracy_score)
 
     @available_if(_has_partial_fit)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -231,6 +203,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 class MLPRegressor(RegressorMixin, _BaseMLP):
     __doc__ = REGRESSOR_DOC
 
+    _metric = staticmethod(r2_score)
+
     _parameter_constraints: dict = {
         **_BaseMLP._parameter_constraints,
         "loss": [StrOptions({"squared_error", "poisson"})],
@@ -266,18 +240,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return Y.ravel() if Y.shape[1] == 1 else Y
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            y_numeric=True,
-            dtype=(np.float64, np.float32),
-            reset=reset,
-        )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+        X, y = self._validate_xy(X, y, reset, y_numeric=True)
         if y.dtype.kind in "US":
             # Numbers written as strings are numbers, as scikit-learn's
             # linear regressors take them; a word fails here, clearly.
@@ -289,28 +252,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             )
         return X, y
 
-    def predict(self, X):
-        """Predict targets for X.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            The predicted values.
-        """
-        check_is_fitted(self)
-        return self._predict(X)
-
     def _predict(self, X, check_input=True):
         y_pred = self._forward(X, check_input)
         return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
-
-    def _score(self, X, y, sample_weight=None):
-        return self._score_with(X, y, sample_weight, r2_score)
 
     @available_if(_has_partial_fit)
     @_fit_context(prefer_skip_nested_validation=True)

@@ -152,13 +152,17 @@ class SGD(Optimizer):
 
     Examples
     --------
+    Two heavy-ball steps on a constant gradient: the velocity builds up.
+
     >>> import numpy as np
     >>> from skmlp.optimizers import SGD
-    >>> opt = SGD(learning_rate=0.5, momentum=0.0)
-    >>> w = np.array([2.0])
-    >>> state = opt.step(w, np.array([1.0]), opt.init(w), opt.learning_rate)
-    >>> w
-    array([1.5])
+    >>> opt = SGD(learning_rate=0.5, momentum=0.5, nesterov=False)
+    >>> w, g = np.array([2.0]), np.array([1.0])
+    >>> state = opt.init(w)
+    >>> for _ in range(2):
+    ...     state = opt.step(w, g, state, opt.learning_rate)
+    >>> w, state.v
+    (array([0.75]), array([-0.75]))
     """
 
     elementwise = True
@@ -250,13 +254,15 @@ class Momentum(Optimizer):
 
     Examples
     --------
+    The first average is :math:`(1 - \\beta) g`:
+
     >>> import numpy as np
     >>> from skmlp.optimizers import Momentum
-    >>> w = np.array([1.0])
     >>> opt = Momentum(learning_rate=1.0, beta=0.5)
-    >>> state = opt.step(w, np.array([1.0]), opt.init(w), opt.learning_rate)
-    >>> w
-    array([0.5])
+    >>> w = np.ones(2)
+    >>> state = opt.step(w, np.array([1.0, -2.0]), opt.init(w), 1.0)
+    >>> state.v.tolist(), w.tolist()
+    ([0.5, -1.0], [0.5, 2.0])
     """
 
     elementwise = True
@@ -303,13 +309,19 @@ class AdaGrad(Optimizer):
 
     Examples
     --------
+    The same gradient twice: the second step is shorter.
+
     >>> import numpy as np
     >>> from skmlp.optimizers import AdaGrad
-    >>> w = np.array([1.0])
     >>> opt = AdaGrad(learning_rate=0.1, epsilon=0.0)
-    >>> state = opt.step(w, np.array([4.0]), opt.init(w), opt.learning_rate)
-    >>> w
-    array([0.9])
+    >>> w = np.zeros(1)
+    >>> state = opt.init(w)
+    >>> positions = []
+    >>> for _ in range(2):
+    ...     state = opt.step(w, np.array([4.0]), state, 0.1)
+    ...     positions.append(round(float(w[0]), 4))
+    >>> positions, state.G
+    ([-0.1, -0.1707], array([32.]))
     """
 
     elementwise = True
@@ -369,9 +381,11 @@ class RMSprop(AdaGrad):
     --------
     >>> import numpy as np
     >>> from skmlp.optimizers import RMSprop
-    >>> w = np.array([1.0])
     >>> opt = RMSprop(learning_rate=0.1, rho=0.75, epsilon=0.0)
-    >>> state = opt.step(w, np.array([2.0]), opt.init(w), opt.learning_rate)
+    >>> w = np.array([1.0])
+    >>> state = opt.step(w, np.array([2.0]), opt.init(w), 0.1)
+    >>> state.G  # (1 - rho) g^2, so the step is 0.1 * 2 / 1
+    array([1.])
     >>> w
     array([0.8])
     """
