@@ -142,6 +142,9 @@ class _BaseMLP(BaseEstimator):
         )
         layout = _network.Layout([X.shape[1], *hidden_sizes, Y.shape[1]])
         rng = check_random_state(self.random_state)
+        # A fresh fit can draw its initial weights again, which is how it
+        # undoes a diverged epoch without keeping copies of the weights.
+        restart = _redraw(layout, self.activation, rng, X.dtype)
         theta = self._start_params(layout, X.dtype, rng, first_pass)
         data = Data(
             X.astype(theta.dtype, copy=False),
@@ -158,7 +161,11 @@ class _BaseMLP(BaseEstimator):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             try:
                 if self._is_stochastic():
-                    self._fit_stochastic(theta, objective, data, rng, incremental)
+                    fresh_fit = first_pass and not incremental
+                    restart = restart if fresh_fit else None
+                    self._fit_stochastic(
+                        theta, objective, data, rng, incremental, restart
+                    )
                 else:
                     self._fit_full_batch(theta, objective, data)
             except NonFiniteFit:
@@ -303,7 +310,7 @@ class _BaseMLP(BaseEstimator):
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
-    def _fit_stochastic(self, theta, objective, data, rng, incremental):
+    def _fit_stochastic(self, theta, objective, data, rng, incremental, restart):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         run = self._optimizer_run(theta, incremental)
@@ -322,7 +329,15 @@ class _BaseMLP(BaseEstimator):
         progress = self._progress
         try:
             fit_stochastic(
-                theta, objective, data, run, progress, config, rng, validation_score
+                theta,
+                objective,
+                data,
+                run,
+                progress,
+                config,
+                rng,
+                validation_score,
+                restart,
             )
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
@@ -487,6 +502,19 @@ def _check_split_weights(sw_train, sw_val):
                 "split is zero. Give more samples a non-zero weight or change "
                 "validation_fraction."
             )
+
+
+def _redraw(layout, activation, rng, dtype):
+    """A function drawing the initial weights ``rng`` draws now into
+    ``theta`` again, whenever it is called (``rng`` is left alone)."""
+    state = rng.get_state()
+
+    def restart(theta):
+        generator = np.random.RandomState()
+        generator.set_state(state)
+        _network.init_params(layout, activation, generator, dtype, out=theta)
+
+    return restart
 
 
 def _same_view(own, given):

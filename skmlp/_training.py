@@ -11,7 +11,7 @@ applies any rule (a cache-sized piece at a time for elementwise rules).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -241,13 +241,15 @@ class OptimizerRun:
 
 
 class _Rewind:
-    """The weights that started the last finite epoch: two copies, rolled.
+    """Undoes a diverged epoch from copies: the weights that started the
+    last finite epoch, two copies rolled each epoch.
 
     An epoch's loss is taken along the way, at the weights each minibatch
     starts from, so the weights that started a finite epoch gave a finite
     loss; those it ended with are finite but may be so large that the next
-    forward pass overflows (which is how an epoch diverges).  Two copies of
-    the weights are small beside a fit's other buffers.
+    forward pass overflows (which is how an epoch diverges).  For a fit that
+    continues another (``warm_start``, ``partial_fit``), whose start cannot
+    be drawn again.
     """
 
     def __init__(self, theta):
@@ -259,16 +261,64 @@ class _Rewind:
     def epoch_was_finite(self):
         self.last_finite, self.epoch_start = self.epoch_start, self.last_finite
 
-    def restore(self, theta, run):
-        np.copyto(theta, self.last_finite)
-        # The rule's state went through the diverged epoch (Adam's second
-        # moment is then infinite, which would freeze every later step): it
-        # starts afresh.
-        run.state = run.optimizer.init(theta)
+    def restore(self, epoch, rng, run, config, validation_score):
+        np.copyto(epoch.theta, self.last_finite)
+
+
+class _Replay:
+    """Undoes a diverged epoch without copies: training is deterministic
+    given the random generator's state, so drawing the initial weights again
+    (``restart``) and training one epoch fewer than the finite ones gives the
+    weights that started the last finite epoch.  For a fresh fit: two copies
+    of the weights would cost a quarter or more of its memory
+    (docs/performance.md), and the replay costs time only when a fit
+    diverges."""
+
+    def __init__(self, restart, rng):
+        self.restart, self.rng_state, self.finite = restart, rng.get_state(), 0
+
+    def epoch_starts(self, theta):
+        pass
+
+    def epoch_was_finite(self):
+        self.finite += 1
+
+    def restore(self, epoch, rng, run, config, validation_score):
+        self.restart(epoch.theta)
+        rng.set_state(self.rng_state)
+        epoch.order[:] = np.arange(epoch.order.shape[0])
+        again = OptimizerRun(
+            run.optimizer, epoch.theta, ScheduleRun(run.schedule.schedule)
+        )
+        replay = replace(
+            config, max_iter=self.finite - 1, verbose=False, incremental=False
+        )
+        progress = Progress(validation_score is not None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            _train(epoch, rng, again, progress, replay, validation_score, _NoUndo())
+
+
+class _NoUndo:
+    """A replay's: its epochs were finite before and are again."""
+
+    def epoch_starts(self, theta):
+        pass
+
+    def epoch_was_finite(self):
+        pass
 
 
 def fit_stochastic(
-    theta, objective, data, run, progress, config, rng, validation_score=None
+    theta,
+    objective,
+    data,
+    run,
+    progress,
+    config,
+    rng,
+    validation_score=None,
+    restart=None,
 ):
     """Train with minibatches until a stopping rule fires.
 
@@ -281,45 +331,57 @@ def fit_stochastic(
     A non-finite loss or weight stops training.  Before any finite epoch (of
     this fit or of the earlier calls it continues), it raises
     :class:`NonFiniteFit`.  After one, the weights that started the last
-    finite epoch are restored (:class:`_Rewind`), the optimizer's state
-    starts afresh, and a warning says what happened.
+    finite epoch are restored, drawn and trained again when ``restart``
+    (a function that draws the initial weights into ``theta`` again) is
+    given (:class:`_Replay`), else from copies (:class:`_Rewind`); the
+    optimizer's state starts afresh, and a warning says what happened.
     """
     n = data.X.shape[0]
     full_batch = getattr(run.optimizer, "full_batch", False)
     batch_size = n if full_batch else config.batch_size
     shuffle = config.shuffle and not full_batch
-    epoch = _Epoch(theta, objective, data, batch_size, shuffle, run)
-    rewind = _Rewind(theta)
+    epoch = _Epoch(theta, objective, data, batch_size, shuffle)
+    undo = _Rewind(theta) if restart is None else _Replay(restart, rng)
     with blas_limited(one_thread_for(objective.layout.layer_units, batch_size)):
-        progress.n_iter = 0
-        for _ in range(config.max_iter):
-            rewind.epoch_starts(theta)
-            loss = epoch.train(rng)
-            if diverged(loss, theta):
-                if not progress.loss_curve:
-                    raise NonFiniteFit
-                # The diverged epoch is undone, so it is not counted either.
-                rewind.restore(theta, run)
-                warn_diverged("training loss")
-                break
-            rewind.epoch_was_finite()
-            if _epoch_ends(loss, n, theta, run, progress, config, validation_score):
-                break
+        _train(epoch, rng, run, progress, config, validation_score, undo)
     if validation_score is not None and progress.best_theta is not None:
         np.copyto(theta, progress.best_theta)
+
+
+def _train(epoch, rng, run, progress, config, validation_score, undo):
+    """Epochs until a stopping rule fires, or a diverged epoch is undone."""
+    progress.n_iter = 0
+    for _ in range(config.max_iter):
+        undo.epoch_starts(epoch.theta)
+        loss = epoch.train(rng, run)
+        if diverged(loss, epoch.theta):
+            if not progress.loss_curve:
+                raise NonFiniteFit
+            # The diverged epoch is undone, so it is not counted either.
+            undo.restore(epoch, rng, run, config, validation_score)
+            # The rule's state went through the diverged epoch (Adam's second
+            # moment is then infinite, which would freeze every later step):
+            # it starts afresh.
+            run.state = run.optimizer.init(epoch.theta)
+            warn_diverged("training loss")
+            return
+        undo.epoch_was_finite()
+        n = epoch.data.X.shape[0]
+        if _epoch_ends(loss, n, epoch.theta, run, progress, config, validation_score):
+            return
 
 
 class _Epoch:
     """What one epoch needs, allocated once per fit: buffers and the order."""
 
-    def __init__(self, theta, objective, data, batch_size, shuffle, run):
-        self.theta, self.objective, self.data, self.run = theta, objective, data, run
+    def __init__(self, theta, objective, data, batch_size, shuffle):
+        self.theta, self.objective, self.data = theta, objective, data
         self.workspace = Workspace(objective.layout, batch_size, theta.dtype)
         self.batches = _Batches(data, batch_size) if shuffle else None
         self.grad = np.empty_like(theta)
         self.order = np.arange(data.X.shape[0])
 
-    def train(self, rng):
+    def train(self, rng, run):
         """One epoch (a new order first, when shuffling); its mean loss."""
         if self.batches is not None:
             # scikit-learn composes the order with a shuffled 0..n-1; a
@@ -334,7 +396,7 @@ class _Epoch:
             None if self.batches is None else self.order,
             self.batches,
             self.workspace,
-            self.run,
+            run,
         )
 
 
