@@ -1,14 +1,12 @@
 """Peak memory added by ``fit``: skmlp's MLPClassifier against scikit-learn's.
 
-Each fit runs in a fresh subprocess (no allocator state or cached buffer of an
-earlier fit carries over), after a tiny warm-up fit, on bench_epoch.py's data
-(make_classification, 20000 x 100, 10 classes): hidden (1024, 1024), adam,
-batch 200, 2 epochs.  "traced", the main figure, is tracemalloc's peak during
-``fit`` (NumPy reports its arrays to it); "retained" is what ``fit`` left
-allocated, the model; "RSS" is the resident set's high-water mark after
-``fit``, reset through /proc/self/clear_refs just before it, minus the
-resident set before: it also sees BLAS buffers and thread stacks ("-" where
-the reset fails).  skmlp/sklearn below 1: skmlp uses less.
+Each fit runs in a fresh subprocess after a tiny warm-up fit, on
+bench_epoch.py's data: hidden (1024, 1024), adam, batch 200, 2 epochs.
+"traced", the main figure, is tracemalloc's peak during ``fit``; "retained"
+what ``fit`` left allocated, the model; "RSS" the resident set's high-water
+mark during ``fit`` (reset through /proc/self/clear_refs; "-" where that
+fails) over the resident set before: it also sees BLAS buffers and thread
+stacks.  skmlp/sklearn below 1: skmlp uses less.
 
 Usage::
 

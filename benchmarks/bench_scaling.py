@@ -1,13 +1,11 @@
 """Seconds per epoch against the number of samples: is skmlp's epoch linear in n?
 
-skmlp's MLPClassifier in float32, hidden (256, 256), adam, batch 200, on the
-first 10_000, 100_000 and 1_000_000 rows of one make_classification set (100
-features, 10 classes).  Each fit runs enough epochs for about
-``--samples-per-fit`` samples (100 at 10k, 1 at 1M), so that one-off costs
-weigh alike at every size; the sizes' fits are interleaved, so that a drift
-in the machine's speed hits them alike.  A size's figure is the median of fit
-seconds / epochs, also per sample and normalized to 100k's (or the largest
-size's); the summary gives the largest per-sample time over the smallest.
+skmlp float32, hidden (256, 256), adam, batch 200, on the first 10_000,
+100_000 and 1_000_000 rows of one make_classification set.  Each fit runs
+epochs for about ``--samples-per-fit`` samples (one-off costs weigh alike),
+the sizes interleaved (a drift of the machine's speed hits all alike).  A
+size's figure: the median of seconds per epoch, per sample, and normalized to
+100k's; the summary: the largest per-sample time over the smallest.
 
 Usage::
 

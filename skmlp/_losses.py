@@ -95,7 +95,7 @@ def _one_hot_log_loss(y, p, sample_weight, columns):
     picked entry carries it.)
     """
     n, k = y.shape
-    picked_class = np.argmax(y, axis=1)
+    picked_class = y.argmax(axis=1)
     picked = p[np.arange(n), picked_class]
     logs = _clip_probabilities(picked, np.empty(n))
     xlogy(1.0, logs, out=logs)

@@ -218,11 +218,11 @@ class OptimizerRun:
         find it in cache.
         """
         rate, optimizer = self.schedule.current, self.optimizer
-        if not optimizer.elementwise:
+        if optimizer.elementwise and theta.shape[0] > CHUNK:
+            self.state = self._step_in_pieces(theta, grad, penalty, n_coef, weight_sum)
+        else:
             finish_gradient(penalty, theta, grad, n_coef, weight_sum, l1=False)
             self.state = optimizer.step(theta, grad, self.state, rate)
-        else:
-            self.state = self._step_in_pieces(theta, grad, penalty, n_coef, weight_sum)
         if penalty.l1:
             step = step_size(optimizer, self.state, rate)
             if isinstance(step, np.ndarray):
