@@ -278,6 +278,32 @@ def test_hyperparameter_holder(name):
         optimizer.set_params(nope=1)
 
 
+#: The documented defaults, written out: scikit-learn's MLP defaults where it
+#: has the parameter, the textbook's otherwise (RMSprop's rho: Hinton's
+#: lecture; AdamW's weight decay: the AdamW paper's and PyTorch's).
+DEFAULTS = {
+    GD: dict(learning_rate=0.001),
+    SGD: dict(learning_rate=0.001, momentum=0.9, nesterov=True),
+    Momentum: dict(learning_rate=0.001, beta=0.9),
+    AdaGrad: dict(learning_rate=0.001, epsilon=1e-8),
+    RMSprop: dict(learning_rate=0.001, rho=0.9, epsilon=1e-8),
+    Adam: dict(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8),
+    AdamW: dict(
+        learning_rate=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        weight_decay=0.01,
+    ),
+}
+
+
+@pytest.mark.parametrize("cls", list(DEFAULTS), ids=lambda cls: cls.__name__)
+def test_defaults_are_the_documented_ones(cls):
+    assert cls().get_params() == DEFAULTS[cls]
+    assert f"default={DEFAULTS[cls]['learning_rate']}" in cls.__doc__
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_step_in_pieces_is_bit_identical(name):
     """Built-in rules are elementwise, so a step a cache-sized piece at a

@@ -1,0 +1,300 @@
+"""Seed each deliberate bug of tests/README.md and check its tests catch it.
+
+Not a test module (pytest does not collect it): run it after changing the
+numeric core or a test that guards it, about 10 minutes on two cores::
+
+    python tests/seeded_bugs.py            # every bug
+    python tests/seeded_bugs.py adam_no_bias l2_value_alpha
+
+Each bug is a one-line edit of skmlp's source.  The script copies the
+package and the tests into a temporary directory, makes the edit there (the
+checkout is never touched), runs the tests listed for the bug and reports
+which failed.  It exits with 1 when a listed test passes: that bug would
+slip through.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OPT, PEN, GRAD, API, FID = (
+    f"tests/test_{name}.py::"
+    for name in ("optimizers", "penalties", "gradients", "api", "fidelity")
+)
+FIT = FID + "test_fit_matches_sklearn"
+ETA = "return learning_rate * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)"
+SW = "    if sample_weight is not None:\n        out *= sample_weight.reshape(-1, 1)"
+OBJECTIVE = (
+    "        objective = Objective(layout, self.activation, self._loss_name(), penalty)"
+)
+STEPS = [OPT + "test_steps_follow_the_written_rule"]
+ONE_STEP = [OPT + "test_one_step_from_a_given_state_follows_the_written_rule"]
+L1_REST = [PEN + "test_every_optimizer_comes_to_rest_at_the_l1_minimum"]
+TRAINING = GRAD + "test_training_reports_the_objective_and_steps_along_its_gradient"
+SW_GRAD = [
+    GRAD + "test_gradient_matches_central_differences",
+    GRAD + "test_subgradient_flag_only_drops_the_l1_term",
+]
+
+
+def _raising(activation):
+    return (
+        "_base",
+        OBJECTIVE,
+        f'        if self.activation == "{activation}":\n'
+        f'            raise ValueError("seeded")\n{OBJECTIVE}',
+    )
+
+
+#: name -> (module, old text, new text, tests that must fail)
+BUGS = {
+    "adam_no_bias": (
+        "optimizers",
+        ETA,
+        "return learning_rate",
+        [*STEPS, *ONE_STEP, FIT],
+    ),
+    "adam_no_first_moment_correction": (
+        "optimizers",
+        ETA,
+        "return learning_rate * math.sqrt(1 - self.beta_2**t)",
+        [*STEPS, *ONE_STEP, FIT],
+    ),
+    "adam_no_second_moment_correction": (
+        "optimizers",
+        ETA,
+        "return learning_rate / (1 - self.beta_1**t)",
+        [*STEPS, *ONE_STEP, FIT],
+    ),
+    "rmsprop_epsilon_outside_the_root": (
+        "optimizers",
+        "    def _accumulate(self, G, squared):\n        _ema(G, squared, self.rho)\n",
+        "    def _accumulate(self, G, squared):\n        _ema(G, squared, self.rho)\n\n"
+        "    def _root(self, G):\n        return np.sqrt(G) + self.epsilon\n",
+        [
+            *STEPS,
+            *ONE_STEP,
+            PEN + "test_proximal_threshold_scales_with_the_optimizers_step",
+        ],
+    ),
+    "momentum_without_one_minus_beta": (
+        "optimizers",
+        "        _ema(state.v, grads, self.beta)",
+        "        state.v.__imul__(self.beta)\n        state.v.__iadd__(grads)",
+        [*STEPS, *ONE_STEP, *L1_REST],
+    ),
+    "sgd_rate_in_float32": (
+        "optimizers",
+        "        (v,) = state\n        mu = self.momentum",
+        "        learning_rate = float(np.float32(learning_rate))\n"
+        "        (v,) = state\n        mu = self.momentum",
+        [*STEPS, *ONE_STEP, TRAINING, FIT],
+    ),
+    "l2_value_at_alpha": (
+        "penalties",
+        "(0.5 * self.l2)",
+        "self.l2",
+        [
+            PEN + "test_l2_value_is_scikit_learns_to_the_bit",
+            GRAD + "test_value_is_the_documented_objective",
+            FIT,
+        ],
+    ),
+    "l2_gradient_doubled": (
+        "penalties",
+        "g += self.l2 * w",
+        "g += 2 * self.l2 * w",
+        [*SW_GRAD, OPT + "test_fused_step_equals_finish_then_step", FIT],
+    ),
+    "relu_derivative_flipped": (
+        "_activations",
+        "    np.greater(A, 0, out=out)",
+        "    np.less_equal(A, 0, out=out)",
+        [*SW_GRAD, FID + "test_activations", FIT],
+    ),
+    "relu_derivative_on_the_negative_side": (
+        "_activations",
+        "    np.greater(A, 0, out=out)",
+        "    np.less(A, 0, out=out)",
+        [*SW_GRAD, FID + "test_activations", FIT],
+    ),
+    "soft_threshold_doubled": (
+        "penalties",
+        "    out -= threshold",
+        "    out -= 2 * threshold",
+        [
+            PEN + "test_soft_threshold_is_the_prox_of_l1",
+            PEN + "test_gd_step_is_the_proximal_gradient_step",
+            *L1_REST,
+        ],
+    ),
+    "l1_proximal_threshold_doubled": (
+        "penalties",
+        "threshold = step * (self.l1 / weight_sum)",
+        "threshold = 2 * step * (self.l1 / weight_sum)",
+        [PEN + "test_gd_step_is_the_proximal_gradient_step", *L1_REST],
+    ),
+    "l1_step_size_doubled_adagrad": (
+        "optimizers",
+        "return learning_rate / optimizer._root(state[0])",
+        "return 2 * learning_rate / optimizer._root(state[0])",
+        [*ONE_STEP, *L1_REST],
+    ),
+    "l1_step_size_doubled_adam": (
+        "optimizers",
+        "return optimizer._eta_t(learning_rate, t) / optimizer._root(v)",
+        "return 2 * optimizer._eta_t(learning_rate, t) / optimizer._root(v)",
+        [*ONE_STEP, *L1_REST],
+    ),
+    "l1_step_size_doubled_sgd": (
+        "optimizers",
+        "return learning_rate / (1 - optimizer.momentum)",
+        "return 2 * learning_rate / (1 - optimizer.momentum)",
+        [*ONE_STEP, *L1_REST],
+    ),
+    "l1_step_size_doubled_other": (
+        "optimizers",
+        "optimizer.momentum)\n    return learning_rate",
+        "optimizer.momentum)\n    return 2 * learning_rate",
+        [*ONE_STEP, *L1_REST],
+    ),
+    "last_minibatch_dropped_when_partial": (
+        "_training",
+        "for start in range(0, n, batch_size):",
+        "for start in range(0, n - batch_size + 1, batch_size):",
+        [
+            PEN + "test_minibatch_penalty_is_scaled_by_each_batch",
+            FID + "test_shuffle_false",
+            FIT,
+        ],
+    ),
+    "last_minibatch_dropped_always": (
+        "_training",
+        "for start in range(0, n, batch_size):",
+        "for start in range(0, max(n - batch_size, 1), batch_size):",
+        [
+            PEN + "test_minibatch_penalty_is_scaled_by_each_batch",
+            FID + "test_shuffle_false",
+            FIT,
+        ],
+    ),
+    **{
+        f"sample_weight_ignored_by_{loss}": (
+            "_network",
+            SW,
+            SW.replace("is not None:", f'is not None and objective.loss != "{loss}":'),
+            [*SW_GRAD, FIT],
+        )
+        for loss in ("squared_error", "log_loss", "binary_log_loss", "poisson")
+    },
+    "unstratified_early_stopping_split": (
+        "_base",
+        "        if self._stratify_split(Y):",
+        "        if False:",
+        [
+            API + "test_early_stopping_split_is_stratified",
+            FID + "test_multiclass_early_stopping_split_is_stratified",
+            FIT,
+        ],
+    ),
+    **{
+        f"every_{activation}_fit_raises": (
+            *_raising(activation),
+            [FID + "test_activations", TRAINING],
+        )
+        for activation in ("identity", "logistic", "tanh", "relu")
+    },
+}
+
+
+def seed(copy: Path, module: str, old: str, new: str) -> None:
+    """Make the one edit in the copy; the old text must occur exactly once."""
+    path = copy / "skmlp" / f"{module}.py"
+    source = path.read_text()
+    if source.count(old) != 1:
+        raise SystemExit(
+            f"{module}.py: the text to edit occurs {source.count(old)} times: {old!r}"
+        )
+    path.write_text(source.replace(old, new))
+
+
+def failing_tests(report: Path) -> set[str]:
+    """Test functions (parametrizations folded) that failed or errored."""
+    failed = set()
+    for case in ET.parse(report).getroot().iter("testcase"):
+        if any(child.tag in ("failure", "error") for child in case):
+            module = case.get("classname").replace(".", "/") + ".py"
+            failed.add(f"{module}::{case.get('name').split('[')[0]}")
+    return failed
+
+
+def copy_and_run(
+    work: Path, name: str, edit: tuple | None, tests: list[str]
+) -> set[str]:
+    """Copy the checkout (seeded with ``edit``), run ``tests`` there; the
+    test functions that failed."""
+    copy = work / name
+    shutil.copytree(ROOT / "skmlp", copy / "skmlp")
+    shutil.copytree(ROOT / "tests", copy / "tests")
+    shutil.copy(ROOT / "pyproject.toml", copy)
+    if edit is not None:
+        seed(copy, *edit)
+    # Run from the copy: ``python -m`` puts the working directory first on
+    # sys.path, so the seeded package is the one imported.
+    where = subprocess.run(
+        [sys.executable, "-c", "import skmlp; print(skmlp.__file__)"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not Path(where).resolve().is_relative_to(copy.resolve()):
+        raise SystemExit(f"the copy is not what Python imports: {where}")
+    report = copy / "report.xml"
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    subprocess.run(
+        [*command, f"--junitxml={report}", *sorted(set(tests))],
+        cwd=copy,
+        capture_output=True,
+    )
+    return failing_tests(report)
+
+
+def run(name: str, work: Path) -> list[str]:
+    """Seed one bug; the listed tests it slipped past."""
+    module, old, new, tests = BUGS[name]
+    failed = copy_and_run(work, name, (module, old, new), tests)
+    print(
+        f"{name}: {len(failed)} test functions failed: {', '.join(sorted(failed))}",
+        flush=True,
+    )
+    return [test for test in tests if test not in failed]
+
+
+def main(names: list[str]) -> int:
+    missed = {}
+    with tempfile.TemporaryDirectory() as work:
+        # Unseeded, every listed test passes: a failure below is the bug's.
+        every_test = sorted({test for *_, tests in BUGS.values() for test in tests})
+        failed = copy_and_run(Path(work), "unseeded", None, every_test)
+        if failed:
+            raise SystemExit(f"tests fail without a seeded bug: {sorted(failed)}")
+        for name in names or BUGS:
+            slipped = run(name, Path(work))
+            if slipped:
+                missed[name] = slipped
+    for name, slipped in missed.items():
+        print(f"NOT CAUGHT: {name} passed {', '.join(slipped)}")
+    total = len(names or BUGS)
+    print(f"{total - len(missed)} of {total} seeded bugs caught by every listed test")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
