@@ -255,10 +255,3 @@ class ExponentialDecay(Schedule):
     def rate(self, epoch, samples_seen, current):
         """:math:`\\eta_0 \\gamma^e`."""
         return self.initial * self.gamma**epoch
-
-
-def as_schedule(learning_rate: float | Schedule) -> Schedule:
-    """A schedule from an optimizer's ``learning_rate`` (a float is constant)."""
-    if isinstance(learning_rate, Schedule):
-        return learning_rate
-    return Constant(learning_rate)

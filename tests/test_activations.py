@@ -35,6 +35,8 @@ def test_row_max_is_the_rows_maximum(Z):
     before = Z.copy()
     expected = Z.max(axis=1)
     np.testing.assert_array_equal(_row_max(Z), expected)
+    # Its own buffer keeps Z's dtype: softmax sums the row into it.
+    assert _row_max(Z).dtype == Z.dtype
     row = np.empty(Z.shape[0], Z.dtype)
     assert _row_max(Z, row) is row
     np.testing.assert_array_equal(row, expected)
@@ -57,3 +59,19 @@ def test_both_forms_are_used():
     assert not _max_by_columns(32, 10)
     assert not _max_by_columns(1000, 40)
     assert not _max_by_columns(1000, 1)
+
+
+def test_exp_output_is_clipped_to_finite_positive_values():
+    """Poisson's output exp(z) is clipped to [tiny, max / 2] instead of
+    overflowing to inf or underflowing to 0; inside, it is np.exp."""
+    from skmlp._activations import _exp
+
+    for dtype in (np.float32, np.float64):
+        info = np.finfo(dtype)
+        Z = np.array([[1e4, -1e4, 1.5]], dtype=dtype)
+        _exp(Z)
+        expected = np.exp(
+            np.array([[np.log(info.max / 2), np.log(info.tiny), 1.5]], dtype=dtype)
+        )
+        np.testing.assert_array_equal(Z, expected)
+        assert np.isfinite(Z).all() and (Z > 0).all()

@@ -557,3 +557,15 @@ def test_multioutput_regression_reports_its_objective():
         assert model.loss_curve_[0] == pytest.approx(reference, rel=1e-12)
         assert value == pytest.approx(reference, rel=1e-12)
         assert model.loss_curve_[0] == pytest.approx(value, rel=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_workspace_buffers_keep_the_weights_dtype(dtype):
+    """A float32 fit computes its products in float32 (a float64 buffer would
+    make NumPy compute them in float64, other numbers at twice the memory);
+    derivative masks are boolean."""
+    workspace = Workspace(Layout([3, 5, 4, 2]), 8, dtype)
+    assert workspace.row.dtype == dtype
+    assert [a.dtype for a in workspace.activations] == [dtype] * 3
+    assert workspace.product((8, 5)).dtype == dtype
+    assert workspace.mask((8, 5)).dtype == np.bool_

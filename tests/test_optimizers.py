@@ -500,3 +500,32 @@ def test_one_step_from_a_given_state_follows_the_written_rule(name):
     sizes = np.broadcast_to(sizes, w.shape)
     expected_size = np.broadcast_to(expected_size, w.shape)
     np.testing.assert_allclose(sizes, expected_size, rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+@pytest.mark.parametrize("momentum", [0.0, 1.0])
+def test_sgd_at_the_ends_of_the_momentum_range(momentum, nesterov):
+    """scikit-learn accepts momentum in [0, 1]: 0 is plain SGD, and 1 keeps
+    the whole velocity (a shortcut taken at the wrong end would drop it)."""
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal(6)
+    grads = [rng.standard_normal(6) for _ in range(3)]
+    optimizer = SGD(momentum=momentum, nesterov=nesterov)
+    w = w0.copy()
+    state = optimizer.init(w)
+    for g in grads:
+        state = optimizer.step(w, g.copy(), state, 0.1)
+    expected = ref_sgd(w0, grads, 0.1, momentum, nesterov)
+    np.testing.assert_allclose(w, expected, rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("cls", [AdaGrad, RMSprop])
+def test_epsilon_zero_adds_nothing(cls):
+    """epsilon=0 is no epsilon: g / sqrt(G) exactly, even where G is so small
+    that adding the smallest normal number would change its root."""
+    g = np.array([1e-150, -3e-151])
+    w = np.zeros(2)
+    optimizer = cls(learning_rate=1.0, epsilon=0.0)
+    optimizer.step(w, g.copy(), optimizer.init(w), 1.0)
+    G = g * g if cls is AdaGrad else (1 - optimizer.rho) * (g * g)
+    np.testing.assert_array_equal(w, -(g / np.sqrt(G)))

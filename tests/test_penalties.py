@@ -94,6 +94,21 @@ def test_soft_threshold_is_the_prox_of_l1(w, tau):
     np.testing.assert_array_equal(soft_threshold(w, taus, out=w), expected)
 
 
+@pytest.mark.parametrize("l1", [True, False])
+def test_add_gradient_is_the_written_subgradient(l1):
+    """grad + l2 w + l1 sign(w), with sign(0) = 0 (the subgradient that
+    leaves a weight at exactly 0 alone); the L1 term by default."""
+    w = np.array([2.0, -4.0, 0.0, 0.5])
+    grad = np.array([1.0, 1.0, 1.0, -1.0])
+    expected = grad + 0.5 * w + (0.25 * np.array([1.0, -1.0, 0.0, 1.0]) if l1 else 0)
+    penalty = Penalty(l2=0.5, l1=0.25)
+    if l1:
+        penalty.add_gradient(w, grad)
+    else:
+        penalty.add_gradient(w, grad, l1=False)
+    np.testing.assert_array_equal(grad, expected)
+
+
 def test_biases_are_never_penalized():
     rng = np.random.default_rng(0)
     layout = Layout([3, 4, 2])
