@@ -430,6 +430,17 @@ def test_batch_size_larger_than_n_samples(solver):
     assert_same_fit(ours, theirs, X)
 
 
+@pytest.mark.parametrize("solver", ["sgd-nesterov", "adam", "lbfgs"])
+@pytest.mark.parametrize("task", ["multiclass", "squared_error"])
+def test_no_hidden_layer(task, solver):
+    """``hidden_layer_sizes=()`` is a linear (softmax) model in
+    scikit-learn; the same numbers here."""
+    kind, X, y, params = case_params(task, solver, hidden_layer_sizes=())
+    ours, theirs = fit_both(kind, params, X, y)
+    assert ours.n_layers_ == theirs.n_layers_ == 2
+    assert_same_fit(ours, theirs, X)
+
+
 @pytest.mark.parametrize("solver", ["sgd-adaptive", "adam"])
 @pytest.mark.parametrize("early_stopping", [False, True])
 def test_verbose_output_matches(capsys, solver, early_stopping):
