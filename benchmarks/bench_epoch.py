@@ -331,13 +331,22 @@ class Worker:
 
 
 def start_workers(args, stack):
-    """{"skmlp": a worker on this process's skmlp, "baseline": on PATH's}."""
+    """{"skmlp": a worker on this process's skmlp, "baseline": on PATH's,
+    "peers": scikit-learn, PyTorch and the products}.
+
+    Each library fits in a process of its own: a worker that also ran the
+    other libraries' fits would time its skmlp on a heap and caches they left
+    behind, which the other skmlp's worker would not.
+    """
     here = Path(importlib.util.find_spec("skmlp").origin).parent.parent
-    workers = {"skmlp": Worker(here, args, torch=not args.no_torch)}
-    stack.callback(workers["skmlp"].close)
-    if args.baseline:
-        workers["baseline"] = Worker(args.baseline, args)
-        stack.callback(workers["baseline"].close)
+    roots = {"skmlp": here, "baseline": args.baseline, "peers": here}
+    workers = {}
+    for name, root in roots.items():
+        if root:
+            workers[name] = Worker(
+                root, args, torch=name == "peers" and not args.no_torch
+            )
+            stack.callback(workers[name].close)
     return workers
 
 
@@ -345,11 +354,11 @@ def run_round(workers, cell, epochs, extras, flip=False):
     """One fit per library in turn, PyTorch and the products for as many
     epochs as scikit-learn ran; a fit off the cell's fixed epochs misleads.
     ``flip`` swaps the two skmlps, so that neither always runs first."""
-    names = list(workers)[:: -1 if flip else 1]
+    names = [name for name in workers if name != "peers"][:: -1 if flip else 1]
     fits = {name: workers[name].time("skmlp", cell, epochs) for name in names}
-    fits["sklearn"] = workers["skmlp"].time("sklearn", cell, epochs)
+    fits["sklearn"] = workers["peers"].time("sklearn", cell, epochs)
     for lib in extras:
-        fits[lib] = workers["skmlp"].time(lib, cell, fits["sklearn"]["n_iter"])
+        fits[lib] = workers["peers"].time(lib, cell, fits["sklearn"]["n_iter"])
     for lib, fit in fits.items():
         if epochs is not None and fit["n_iter"] != epochs:
             raise RuntimeError(f"{lib} ran {fit['n_iter']} epochs in {cell.name}")
@@ -454,10 +463,10 @@ def summary(results):
 def describe(workers):
     """The report's header lines: the machine, which skmlp each worker ran."""
     info = [*workers["skmlp"].hello["info"]]
-    for name, w in workers.items():
-        label = "current" if name == "skmlp" else "baseline"
-        info.append(f"{label}: {_common.skmlp_line(w.hello['file'])}")
-    return [*info, f"torch {workers['skmlp'].hello['torch'] or 'not run'}"]
+    for name, label in [("skmlp", "current"), ("baseline", "baseline")]:
+        if name in workers:
+            info.append(f"{label}: {_common.skmlp_line(workers[name].hello['file'])}")
+    return [*info, f"torch {workers['peers'].hello['torch'] or 'not run'}"]
 
 
 def main(argv=None):
@@ -471,7 +480,7 @@ def main(argv=None):
     started, results = time.perf_counter(), []
     with contextlib.ExitStack() as stack, _common.thread_limits(args.threads):
         workers = start_workers(args, stack)
-        extras = ["torch"] * bool(workers["skmlp"].hello["torch"])
+        extras = ["torch"] * bool(workers["peers"].hello["torch"])
         extras += ["products"] * args.products
         info = describe(workers)
         print("\n".join(info), flush=True)

@@ -156,12 +156,11 @@ def test_table_and_summary(bench):
 def test_a_fit_off_its_epochs_is_an_error(bench):
     epoch = bench["bench_epoch"]
 
-    # A worker whose scikit-learn fits always run 2 epochs.
-    worker = {
-        "skmlp": types.SimpleNamespace(
-            time=lambda lib, cell, epochs: _fit(1, 2 if lib == "sklearn" else epochs)
-        )
-    }
+    # Workers whose scikit-learn fits always run 2 epochs.
+    fake = types.SimpleNamespace(
+        time=lambda lib, cell, epochs: _fit(1, 2 if lib == "sklearn" else epochs)
+    )
+    worker = {"skmlp": fake, "peers": fake}
     fits = epoch.run_round(worker, epoch.IRIS, None, ["products"])
     assert fits["products"]["n_iter"] == 2  # as many as scikit-learn ran
     with pytest.raises(RuntimeError, match="sklearn ran 2 epochs in adam h=64 b=32"):
@@ -341,3 +340,26 @@ def test_bench_optimizers(bench, monkeypatch, tmp_path, capsys):
         )
     assert "| optimizer | learning rate | mean test accuracy |" in out.read_text()
     assert "fits at max_iter" in capsys.readouterr().out
+
+
+def test_each_library_fits_in_its_own_worker(bench):
+    """A worker that also ran the peers' fits would time its skmlp on what
+    they left behind, and the baseline's worker would not."""
+    epoch = bench["bench_epoch"]
+    calls = {name: [] for name in ("skmlp", "baseline", "peers")}
+
+    def worker(name):
+        def time(lib, cell, epochs):
+            calls[name].append(lib)
+            return _fit(1, epochs or 3)
+
+        return types.SimpleNamespace(time=time)
+
+    workers = {name: worker(name) for name in calls}
+    fits = epoch.run_round(workers, epoch.IRIS, None, ["products"], flip=True)
+    assert set(fits) == {"skmlp", "baseline", "sklearn", "products"}
+    assert calls == {
+        "skmlp": ["skmlp"],
+        "baseline": ["skmlp"],
+        "peers": ["sklearn", "products"],
+    }
