@@ -15,15 +15,12 @@ larger of two taken before and after the cell (a shared machine drifts).
 "bg load": the cores other processes used meanwhile; over 0.25, the cell is
 flagged "busy" and its figures are doubtful.
 
-The fits run in long-lived workers (this script with ``--worker``) reading
-cell specs as JSON lines on stdin and writing timings as JSON lines.  With
-``--baseline PATH``, a checkout of another commit (``git worktree add
-/tmp/baseline 9349326``), a second worker imports PATH's skmlp through
-``PYTHONPATH`` (two packages named skmlp cannot share a process); each round
-times both, and the table adds the baseline's ratio to scikit-learn and
-"current vs baseline", baseline/skmlp: below 0.95, a slowdown of over 5%.
-``--products`` times each epoch's matrix products alone too: how much faster
-than scikit-learn any loop could be.
+The fits run in long-lived workers (this script with ``--worker``, cell
+specs in and timings out as JSON lines), one per library.  ``--baseline
+PATH``, a checkout of another commit, adds a worker importing PATH's skmlp
+and the columns "sklearn/baseline" and "current vs baseline" (below 0.95: a
+slowdown of over 5%).
+``--products`` times the epoch's matrix products alone too: a loop's ceiling.
 
 Usage (on an idle machine: the BLAS uses every core)::
 
@@ -31,7 +28,6 @@ Usage (on an idle machine: the BLAS uses every core)::
     python benchmarks/bench_epoch.py --out epoch.md # the full grid
     python benchmarks/bench_epoch.py --quick --baseline /tmp/baseline
     python benchmarks/bench_epoch.py --cells "h=1024x1024 b=1000" --products
-    python benchmarks/bench_epoch.py --wait-idle 20 # wait for idle cores
 """
 
 from __future__ import annotations
@@ -331,13 +327,9 @@ class Worker:
 
 
 def start_workers(args, stack):
-    """{"skmlp": a worker on this process's skmlp, "baseline": on PATH's,
-    "peers": scikit-learn, PyTorch and the products}.
-
-    Each library fits in a process of its own: a worker that also ran the
-    other libraries' fits would time its skmlp on a heap and caches they left
-    behind, which the other skmlp's worker would not.
-    """
+    """Workers for this skmlp, PATH's and the peers (scikit-learn, PyTorch,
+    the products): a worker that also ran other libraries' fits would time
+    its skmlp on the heap and caches they left behind."""
     here = Path(importlib.util.find_spec("skmlp").origin).parent.parent
     roots = {"skmlp": here, "baseline": args.baseline, "peers": here}
     workers = {}
