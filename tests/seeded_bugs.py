@@ -4,13 +4,15 @@ Not a test module (pytest does not collect it): run it after changing the
 numeric core or a test that guards it, about 10 minutes on two cores::
 
     python tests/seeded_bugs.py            # every bug
-    python tests/seeded_bugs.py adam_no_bias l2_value_alpha
+    python tests/seeded_bugs.py adam_no_bias l2_value_at_alpha
+    python tests/seeded_bugs.py --core     # all core test files each time
 
 Each bug is a one-line edit of skmlp's source.  The script copies the
 package and the tests into a temporary directory, makes the edit there (the
 checkout is never touched), runs the tests listed for the bug and reports
-which failed.  It exits with 1 when a listed test passes: that bug would
-slip through.
+which failed (``--core``: all of :data:`CORE` instead, for the table in
+tests/README.md, about 15 minutes).  It exits with 1 when a listed test
+passes: that bug would slip through.
 """
 
 from __future__ import annotations
@@ -140,50 +142,37 @@ BUGS = {
         "threshold = 2 * step * (self.l1 / weight_sum)",
         [PEN + "test_gd_step_is_the_proximal_gradient_step", *L1_REST],
     ),
-    "l1_step_size_doubled_adagrad": (
-        "optimizers",
-        "return learning_rate / optimizer._root(state[0])",
-        "return 2 * learning_rate / optimizer._root(state[0])",
-        [*ONE_STEP, *L1_REST],
-    ),
-    "l1_step_size_doubled_adam": (
-        "optimizers",
-        "return optimizer._eta_t(learning_rate, t) / optimizer._root(v)",
-        "return 2 * optimizer._eta_t(learning_rate, t) / optimizer._root(v)",
-        [*ONE_STEP, *L1_REST],
-    ),
-    "l1_step_size_doubled_sgd": (
-        "optimizers",
-        "return learning_rate / (1 - optimizer.momentum)",
-        "return 2 * learning_rate / (1 - optimizer.momentum)",
-        [*ONE_STEP, *L1_REST],
-    ),
-    "l1_step_size_doubled_other": (
-        "optimizers",
-        "optimizer.momentum)\n    return learning_rate",
-        "optimizer.momentum)\n    return 2 * learning_rate",
-        [*ONE_STEP, *L1_REST],
-    ),
-    "last_minibatch_dropped_when_partial": (
-        "_training",
-        "for start in range(0, n, batch_size):",
-        "for start in range(0, n - batch_size + 1, batch_size):",
-        [
-            PEN + "test_minibatch_penalty_is_scaled_by_each_batch",
-            FID + "test_shuffle_false",
-            FIT,
-        ],
-    ),
-    "last_minibatch_dropped_always": (
-        "_training",
-        "for start in range(0, n, batch_size):",
-        "for start in range(0, max(n - batch_size, 1), batch_size):",
-        [
-            PEN + "test_minibatch_penalty_is_scaled_by_each_batch",
-            FID + "test_shuffle_false",
-            FIT,
-        ],
-    ),
+    **{
+        f"l1_step_size_doubled_{rule}": (
+            "optimizers",
+            f"return {size}",
+            f"return 2 * {size}",
+            [*ONE_STEP, *L1_REST],
+        )
+        for rule, size in [
+            ("adagrad", "learning_rate / optimizer._root(state[0])"),
+            ("adam", "optimizer._eta_t(learning_rate, t) / optimizer._root(v)"),
+            ("sgd", "learning_rate / (1 - optimizer.momentum)"),
+            # the fallback: the only "return learning_rate" at a line's end
+            ("other", "learning_rate\n"),
+        ]
+    },
+    **{
+        f"last_minibatch_dropped_{when}": (
+            "_training",
+            "for start in range(0, n, batch_size):",
+            f"for start in range(0, {stop}, batch_size):",
+            [
+                PEN + "test_minibatch_penalty_is_scaled_by_each_batch",
+                FID + "test_shuffle_false",
+                FIT,
+            ],
+        )
+        for when, stop in [
+            ("when_partial", "n - batch_size + 1"),
+            ("always", "max(n - batch_size, 1)"),
+        ]
+    },
     **{
         f"sample_weight_ignored_by_{loss}": (
             "_network",
@@ -224,19 +213,35 @@ def seed(copy: Path, module: str, old: str, new: str) -> None:
     path.write_text(source.replace(old, new))
 
 
-def failing_tests(report: Path) -> set[str]:
-    """Test functions (parametrizations folded) that failed or errored."""
-    failed = set()
+#: The core test files, which ``--core`` runs for every bug.
+CORE = [
+    f"tests/test_{name}.py"
+    for name in (
+        "gradients",
+        "optimizers",
+        "penalties",
+        "losses",
+        "activations",
+        "validation",
+        "fidelity",
+        "api",
+    )
+]
+
+
+def failing_tests(report: Path) -> list[str]:
+    """Test functions that failed or errored, once per parametrization."""
+    failed = []
     for case in ET.parse(report).getroot().iter("testcase"):
         if any(child.tag in ("failure", "error") for child in case):
             module = case.get("classname").replace(".", "/") + ".py"
-            failed.add(f"{module}::{case.get('name').split('[')[0]}")
+            failed.append(f"{module}::{case.get('name').split('[')[0]}")
     return failed
 
 
 def copy_and_run(
     work: Path, name: str, edit: tuple | None, tests: list[str]
-) -> set[str]:
+) -> list[str]:
     """Copy the checkout (seeded with ``edit``), run ``tests`` there; the
     test functions that failed."""
     copy = work / name
@@ -266,27 +271,31 @@ def copy_and_run(
     return failing_tests(report)
 
 
-def run(name: str, work: Path) -> list[str]:
+def run(name: str, work: Path, core: bool) -> list[str]:
     """Seed one bug; the listed tests it slipped past."""
     module, old, new, tests = BUGS[name]
-    failed = copy_and_run(work, name, (module, old, new), tests)
+    failed = copy_and_run(work, name, (module, old, new), CORE if core else tests)
+    functions = sorted(set(failed))
     print(
-        f"{name}: {len(failed)} test functions failed: {', '.join(sorted(failed))}",
+        f"{name}: {len(failed)} tests in {len(functions)} functions failed: "
+        + ", ".join(functions),
         flush=True,
     )
-    return [test for test in tests if test not in failed]
+    return [test for test in tests if test not in functions]
 
 
-def main(names: list[str]) -> int:
+def main(argv: list[str]) -> int:
+    core = "--core" in argv
+    names = [name for name in argv if name != "--core"]
     missed = {}
     with tempfile.TemporaryDirectory() as work:
-        # Unseeded, every listed test passes: a failure below is the bug's.
-        every_test = sorted({test for *_, tests in BUGS.values() for test in tests})
-        failed = copy_and_run(Path(work), "unseeded", None, every_test)
+        # Unseeded, every test passes: a failure below is the bug's.
+        listed = {test for *_, tests in BUGS.values() for test in tests}
+        failed = copy_and_run(Path(work), "unseeded", None, CORE if core else listed)
         if failed:
             raise SystemExit(f"tests fail without a seeded bug: {sorted(failed)}")
         for name in names or BUGS:
-            slipped = run(name, Path(work))
+            slipped = run(name, Path(work), core)
             if slipped:
                 missed[name] = slipped
     for name, slipped in missed.items():
