@@ -9,6 +9,8 @@ scikit-learn's fitted attributes.  The classifier and the regressor
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import warnings
 from contextlib import contextmanager
 from functools import partial
@@ -130,7 +132,7 @@ class _BaseMLP(BaseEstimator):
     def _is_stochastic(self):
         return self.solver != "lbfgs"
 
-    def _fit(self, X, y, sample_weight, incremental):
+    def _fit(self, X, y, sample_weight, incremental, encoded=False):
         hidden_sizes = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
@@ -138,7 +140,7 @@ class _BaseMLP(BaseEstimator):
         # A continuation keeps its bookkeeping; hand-set coefs_ start afresh.
         fresh = first_pass or not hasattr(self, "_progress")
         X, Y, sample_weight = self._training_data(
-            X, y, sample_weight, incremental, fresh
+            X, y, sample_weight, incremental, fresh, encoded
         )
         layout = _network.Layout([X.shape[1], *hidden_sizes, Y.shape[1]])
         rng = check_random_state(self.random_state)
@@ -146,6 +148,7 @@ class _BaseMLP(BaseEstimator):
         # undoes a diverged epoch without keeping copies of the weights.
         restart = _redraw(layout, self.activation, rng, X.dtype)
         theta = self._start_params(layout, X.dtype, rng, first_pass)
+        objective = self._objective(layout, theta, first_pass)
         data = Data(
             X.astype(theta.dtype, copy=False),
             Y if Y.dtype == bool else Y.astype(theta.dtype, copy=False),
@@ -153,8 +156,6 @@ class _BaseMLP(BaseEstimator):
         )
         self._set_structure(layout, theta, Y.shape[1])
         self._start_progress(theta, fresh)
-        penalty = penalty_from_params(self.penalty, self.alpha, self.l1_ratio)
-        objective = Objective(layout, self.activation, self._loss_name(), penalty)
         # A diverging fit is caught and explained by one ConvergenceWarning;
         # NumPy's overflow warnings on the way there would only bury it (and
         # so would a division by an epsilon that underflows to 0 in float32).
@@ -175,9 +176,37 @@ class _BaseMLP(BaseEstimator):
         self._report_sparsity()
         return self
 
-    def _training_data(self, X, y, sample_weight, incremental, fresh):
+    def _objective(self, layout, theta, first_pass):
+        """What training minimizes; the weights held at zero are zeroed."""
+        penalty = penalty_from_params(self.penalty, self.alpha, self.l1_ratio)
+        kept = None if first_pass else self._kept_weights(layout, theta.dtype)
+        if kept is not None:
+            theta[: layout.n_coef] *= kept
+        self._kept = kept
+        return Objective(layout, self.activation, self._loss_name(), penalty, kept)
+
+    def _kept_weights(self, layout, dtype):
+        """0/1 over the weights a continued fit may move: the structural
+        zeros of stored layers (:mod:`skmlp.weights`), else those the fit
+        being continued held; None when every weight may move."""
+        zeros = [getattr(W, "structural_zeros", None) for W in self.coefs_]
+        if any(z is not None for z in zeros):
+            kept = np.ones(layout.size, dtype)
+            for view, z in zip(layout.views(kept)[0], zeros):
+                if z is not None:
+                    view[z] = 0
+            return kept[: layout.n_coef]
+        kept = getattr(self, "_kept", None)
+        if kept is not None and kept.shape == (layout.n_coef,):
+            return kept.astype(dtype, copy=False)
+        return None
+
+    def _training_data(self, X, y, sample_weight, incremental, fresh, encoded):
         """Validated ``X``, 2-D encoded targets and sample weights."""
-        X, Y = self._validate_input(X, y, incremental, reset=fresh)
+        if encoded:
+            X, Y = self._validate_xy(X, y, fresh, y_numeric=True)
+        else:
+            X, Y = self._validate_input(X, y, incremental, reset=fresh)
         if Y.ndim == 1:
             Y = Y.reshape(-1, 1)
         if not fresh and Y.shape[1] != self.n_outputs_:
@@ -201,7 +230,7 @@ class _BaseMLP(BaseEstimator):
                 self._progress.best_theta = theta.copy()
 
     #: Private state a fit leaves besides its public ``name_`` attributes.
-    _FIT_STATE = ("_label_binarizer", "_progress", "_run", "_theta")
+    _FIT_STATE = ("_label_binarizer", "_progress", "_run", "_theta", "_kept")
 
     def _discard_fit(self):
         """Remove every fitted attribute: the estimator is unfitted again."""
@@ -228,25 +257,84 @@ class _BaseMLP(BaseEstimator):
             raise
 
     def _report_sparsity(self):
-        self.sparsity_ = np.array([np.mean(W == 0) for W in self.coefs_])
+        dense = [np.asarray(W) for W in self.coefs_]
+        self.sparsity_ = np.array([np.mean(W == 0) for W in dense])
         # An input whose every outgoing weight is zero no longer affects the
         # network: the L1 penalty has dropped that feature.
-        self.dropped_features_ = np.flatnonzero(~self.coefs_[0].any(axis=1))
+        self.dropped_features_ = np.flatnonzero(~dense[0].any(axis=1))
+
+    def _with_layers(self, coefs, intercepts):
+        """A fitted copy of this estimator with other layers (arrays or
+        :mod:`skmlp.weights` objects), without training state: what
+        :mod:`skmlp.compression` returns.  ``hidden_layer_sizes`` follows
+        the layers' shapes."""
+        skip = {"coefs_", "intercepts_", "_theta", "_run", "_progress", "_kept"}
+        new = type(self).__new__(type(self))
+        kept = {k: v for k, v in vars(self).items() if k not in skip}
+        new.__dict__.update(copy.deepcopy(kept))
+        new.coefs_, new.intercepts_ = list(coefs), list(intercepts)
+        sizes = [W.shape[1] for W in coefs[:-1]]
+        if sizes != self._hidden_sizes():
+            new.hidden_layer_sizes = tuple(sizes)
+        new.n_layers_ = len(coefs) + 1
+        new._report_sparsity()
+        return new
+
+    # ------------------------------------------------------------- pickling
+    def __getstate__(self):
+        """The state to pickle, each weight once: ``coefs_`` and
+        ``intercepts_`` that are views of the flat weights are rebuilt on
+        load, and so are early stopping's best weights when they are the
+        weights themselves."""
+        state = super().__getstate__()
+        theta = state.get("_theta")
+        if theta is None or self._layout_of_views(theta) is None:
+            return state
+        state = {**state, "coefs_": None, "intercepts_": None}
+        state["_view_units"] = self._layout_of_views(theta).layer_units
+        progress = state.get("_progress")
+        best = getattr(progress, "best_theta", None)
+        if best is not None and np.array_equal(best, theta):
+            state["_progress"] = dataclasses.replace(progress, best_theta=None)
+            state["_best_is_theta"] = True
+        return state
+
+    def __setstate__(self, state):
+        units = state.pop("_view_units", None)
+        best_is_theta = state.pop("_best_is_theta", False)
+        super().__setstate__(state)
+        if units is not None:
+            coefs, intercepts = _network.Layout(units).views(self._theta)
+            self.coefs_, self.intercepts_ = list(coefs), list(intercepts)
+        if best_is_theta:
+            self._progress.best_theta = self._theta.copy()
+
+    def _layout_of_views(self, theta):
+        """The layout in which ``coefs_`` and ``intercepts_`` are views of
+        ``theta``, or None when they are not (hand-set or stored layers)."""
+        coefs, intercepts = list(self.coefs_), list(self.intercepts_)
+        if not coefs or not all(isinstance(W, np.ndarray) for W in coefs):
+            return None
+        layout = _network.Layout([coefs[0].shape[0], *(W.shape[1] for W in coefs)])
+        if theta.size != layout.size:
+            return None
+        own_coefs, own_intercepts = layout.views(theta)
+        same = all(
+            _same_view(a, b)
+            for a, b in zip(own_coefs + own_intercepts, coefs + intercepts)
+        )
+        return layout if same and len(intercepts) == len(coefs) else None
 
     def _start_params(self, layout, dtype, rng, first_pass):
         """The flat weight vector to start from: fresh, or the current ``coefs_``."""
         if first_pass:
             return _network.init_params(layout, self.activation, rng, dtype)
         theta = getattr(self, "_theta", None)
-        coefs, intercepts = list(self.coefs_), list(self.intercepts_)
         if theta is not None and theta.size == layout.size:
-            own_coefs, own_intercepts = layout.views(theta)
-            if len(coefs) == len(own_coefs) and all(
-                _same_view(a, b)
-                for a, b in zip(own_coefs + own_intercepts, coefs + intercepts)
-            ):
+            own = self._layout_of_views(theta)
+            if own is not None and own.layer_units == layout.layer_units:
                 return theta
-        return self._pack_user_params(layout, coefs, intercepts)
+        return self._pack_user_params(layout, list(self.coefs_), list(self.intercepts_))
 
     def _pack_user_params(self, layout, coefs, intercepts):
         expected_c = layout.shapes
@@ -426,7 +514,8 @@ class _BaseMLP(BaseEstimator):
             raise
 
     # ------------------------------------------------------------- predicting
-    def _forward(self, X, check_input=True):
+    def _checked_input(self, X, check_input=True):
+        """``X`` validated against the fit, in the weights' float type."""
         if check_input:
             X = validate_data(
                 self,
@@ -435,9 +524,19 @@ class _BaseMLP(BaseEstimator):
                 reset=False,
                 dtype=(np.float64, np.float32),
             )
-        X = X.astype(self.coefs_[0].dtype, copy=False)
+        return X.astype(self.coefs_[0].dtype, copy=False)
+
+    def _forward(self, X, check_input=True):
+        X = self._checked_input(X, check_input)
         return _network.predict(
             self.coefs_, self.intercepts_, X, self.activation, self.out_activation_
+        )
+
+    def _hidden_outputs(self, X):
+        """Each hidden layer's outputs for ``X`` (validated), a list."""
+        X = self._checked_input(X)
+        return _network.hidden_outputs(
+            self.coefs_, self.intercepts_, X, self.activation
         )
 
     def predict(self, X):

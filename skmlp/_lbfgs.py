@@ -20,13 +20,14 @@ class _SplitL1:
     whose bounds then put exact zeros in ``W``. Biases stay unbounded.
     """
 
-    def __init__(self, theta, n_coef, strength):
+    def __init__(self, theta, n_coef, strength, kept=None):
         self.n_coef = n_coef
         self.strength = strength
         W = theta[:n_coef].astype(np.float64)
         self.x0 = np.concatenate([np.maximum(W, 0), np.maximum(-W, 0), theta[n_coef:]])
         n_bias = theta.size - n_coef
-        self.bounds = [(0, None)] * (2 * n_coef) + [(None, None)] * n_bias
+        weight_bounds = _weight_bounds(kept, n_coef, (0, None))
+        self.bounds = weight_bounds * 2 + [(None, None)] * n_bias
 
     def to_theta(self, x, theta):
         nc = self.n_coef
@@ -43,13 +44,25 @@ class _SplitL1:
         return value + penalty, grad_x
 
 
+def _weight_bounds(kept, n_coef, free):
+    """L-BFGS-B bounds for the weights: ``free``, or (0, 0) for a weight
+    held at zero (L-BFGS-B keeps a variable with equal bounds fixed)."""
+    if kept is None:
+        return [free] * n_coef
+    return [free if k else (0, 0) for k in kept]
+
+
 class _Plain:
     """L-BFGS-B variables that are the weights themselves."""
 
-    bounds = None
-
-    def __init__(self, theta):
+    def __init__(self, theta, kept=None):
         self.x0 = theta.astype(np.float64)
+        self.bounds = None
+        if kept is not None:
+            n_coef = kept.shape[0]
+            self.bounds = _weight_bounds(kept, n_coef, (None, None)) + [
+                (None, None)
+            ] * (theta.size - n_coef)
 
     def to_theta(self, x, theta):
         theta[...] = x
@@ -72,10 +85,11 @@ def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
     penalty = objective.penalty
     if penalty.l1:
         strength = penalty.l1 / total_weight(data.X, data.sample_weight)
-        variables = _SplitL1(theta, objective.layout.n_coef, strength)
+        n_coef = objective.layout.n_coef
+        variables = _SplitL1(theta, n_coef, strength, objective.kept)
         objective = objective._replace(penalty=penalty._replace(l1=0.0))
     else:
-        variables = _Plain(theta)
+        variables = _Plain(theta, objective.kept)
     evaluations = _Evaluations(theta, objective, data, variables, verbose)
     result = scipy.optimize.minimize(
         evaluations,

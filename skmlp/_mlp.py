@@ -7,6 +7,7 @@ takes and how they are encoded, the output activation and loss, the score,
 
 from __future__ import annotations
 
+import copy
 import inspect
 
 import numpy as np
@@ -140,6 +141,18 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 else:
                     self._label_binarizer.fit(classes)
             return self._fit(X, y, sample_weight, incremental=True)
+
+    def _fit_soft(self, X, Y, like, sample_weight=None):
+        """Fit to soft targets ``Y`` (encoded like ``like``'s outputs: class
+        probabilities, or one probability per output) with ``like``'s
+        classes; how :func:`skmlp.compression.distill` trains a student."""
+        self._label_binarizer = copy.deepcopy(like._label_binarizer)
+        self.classes_ = self._label_binarizer.classes_
+        try:
+            return self._fit(X, Y, sample_weight, incremental=False, encoded=True)
+        except Exception:
+            self._discard_fit()
+            raise
 
     def predict_proba(self, X):
         """Probability estimates for each class.

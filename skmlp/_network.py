@@ -108,9 +108,12 @@ def init_params(layout, activation, rng, dtype, out=None):
 
 
 def _matmul(A, W, out):
-    # The exact-type test first: issparse's ABC check costs more than a
+    # The exact-type tests first: issparse's ABC check costs more than a
     # small product.
-    if type(A) is np.ndarray or not sp.issparse(A):
+    if type(W) is not np.ndarray and not isinstance(W, np.ndarray):
+        # A compressed layer (skmlp.weights) multiplies from what it stores.
+        W.matmul(A, out=out)
+    elif type(A) is np.ndarray or not sp.issparse(A):
         np.matmul(A, W, out=out)
     else:
         out[...] = A @ W
@@ -139,6 +142,19 @@ def forward(coefs, intercepts, X, activations, hidden, output, row=None):
     return A
 
 
+def hidden_outputs(coefs, intercepts, X, hidden):
+    """Each hidden layer's outputs for ``X``, a list (the output layer is
+    not computed)."""
+    activation = HIDDEN_ACTIVATIONS[hidden].forward
+    outputs, A = [], X
+    for W, b in zip(coefs[:-1], intercepts[:-1]):
+        Z = np.empty((X.shape[0], W.shape[1]), dtype=W.dtype)
+        _forward_layer(A, W, b, Z, activation)
+        outputs.append(Z)
+        A = Z
+    return outputs
+
+
 def predict(coefs, intercepts, X, hidden, output):
     """Network output for ``X`` (allocates its own buffers)."""
     n = X.shape[0]
@@ -149,12 +165,15 @@ def predict(coefs, intercepts, X, hidden, output):
 
 class Objective(NamedTuple):
     """What the network computes: architecture, hidden activation, loss name
-    (a key of :data:`skmlp._losses.LOSSES`), penalty."""
+    (a key of :data:`skmlp._losses.LOSSES`), penalty, and ``kept``: None, or
+    a 0/1 vector over the weights (``theta[:n_coef]``) whose zeros are
+    weights held at exactly zero (a pruned model's)."""
 
     layout: Layout
     hidden: str
     loss: str
     penalty: Penalty
+    kept: np.ndarray | None = None
 
 
 class Workspace:

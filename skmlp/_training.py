@@ -187,6 +187,9 @@ def run_epoch(theta, grad, objective, data, order, batches, workspace, run):
         accumulated += loss * (stop - start)
         counted += stop - start
         run.step(theta, grad, penalty, n_coef, total_weight(X, sw))
+        if objective.kept is not None:
+            # Multiplying by 1.0 keeps every bit; by 0.0 restores the zero.
+            theta[:n_coef] *= objective.kept
     return accumulated / counted
 
 
