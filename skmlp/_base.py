@@ -9,8 +9,6 @@ scikit-learn's fitted attributes.  The classifier and the regressor
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import warnings
 from contextlib import contextmanager
 from functools import partial
@@ -32,6 +30,7 @@ from skmlp._activations import HIDDEN_ACTIVATIONS
 from skmlp._divergence import NonFiniteFit
 from skmlp._lbfgs import fit_lbfgs
 from skmlp._network import Objective
+from skmlp._params import _WeightState
 from skmlp._solvers import SOLVER_NAMES, resolve_optimizer
 from skmlp._training import (
     Data,
@@ -46,7 +45,7 @@ from skmlp.penalties import PENALTIES, penalty_from_params
 from skmlp.schedules import Adaptive, Constant, InvScaling, Schedule
 
 
-class _BaseMLP(BaseEstimator):
+class _BaseMLP(_WeightState, BaseEstimator):
     """Fit / predict machinery shared by the classifier and the regressor."""
 
     _parameter_constraints: dict = {
@@ -185,22 +184,6 @@ class _BaseMLP(BaseEstimator):
         self._kept = kept
         return Objective(layout, self.activation, self._loss_name(), penalty, kept)
 
-    def _kept_weights(self, layout, dtype):
-        """0/1 over the weights a continued fit may move: the structural
-        zeros of stored layers (:mod:`skmlp.weights`), else those the fit
-        being continued held; None when every weight may move."""
-        zeros = [getattr(W, "structural_zeros", None) for W in self.coefs_]
-        if any(z is not None for z in zeros):
-            kept = np.ones(layout.size, dtype)
-            for view, z in zip(layout.views(kept)[0], zeros):
-                if z is not None:
-                    view[z] = 0
-            return kept[: layout.n_coef]
-        kept = getattr(self, "_kept", None)
-        if kept is not None and kept.shape == (layout.n_coef,):
-            return kept.astype(dtype, copy=False)
-        return None
-
     def _training_data(self, X, y, sample_weight, incremental, fresh, encoded):
         """Validated ``X``, 2-D encoded targets and sample weights."""
         if encoded:
@@ -255,105 +238,6 @@ class _BaseMLP(BaseEstimator):
             for name in set(vars(self)) - before:
                 delattr(self, name)
             raise
-
-    def _report_sparsity(self):
-        dense = [np.asarray(W) for W in self.coefs_]
-        self.sparsity_ = np.array([np.mean(W == 0) for W in dense])
-        # An input whose every outgoing weight is zero no longer affects the
-        # network: the L1 penalty has dropped that feature.
-        self.dropped_features_ = np.flatnonzero(~dense[0].any(axis=1))
-
-    def _with_layers(self, coefs, intercepts):
-        """A fitted copy of this estimator with other layers (arrays or
-        :mod:`skmlp.weights` objects), without training state: what
-        :mod:`skmlp.compression` returns.  ``hidden_layer_sizes`` follows
-        the layers' shapes."""
-        skip = {"coefs_", "intercepts_", "_theta", "_run", "_progress", "_kept"}
-        new = type(self).__new__(type(self))
-        kept = {k: v for k, v in vars(self).items() if k not in skip}
-        new.__dict__.update(copy.deepcopy(kept))
-        new.coefs_, new.intercepts_ = list(coefs), list(intercepts)
-        sizes = [W.shape[1] for W in coefs[:-1]]
-        if sizes != self._hidden_sizes():
-            new.hidden_layer_sizes = tuple(sizes)
-        new.n_layers_ = len(coefs) + 1
-        new._report_sparsity()
-        return new
-
-    # ------------------------------------------------------------- pickling
-    def __getstate__(self):
-        """The state to pickle, each weight once: ``coefs_`` and
-        ``intercepts_`` that are views of the flat weights are rebuilt on
-        load, and so are early stopping's best weights when they are the
-        weights themselves."""
-        state = super().__getstate__()
-        theta = state.get("_theta")
-        if theta is None or self._layout_of_views(theta) is None:
-            return state
-        state = {**state, "coefs_": None, "intercepts_": None}
-        state["_view_units"] = self._layout_of_views(theta).layer_units
-        progress = state.get("_progress")
-        best = getattr(progress, "best_theta", None)
-        if best is not None and np.array_equal(best, theta):
-            state["_progress"] = dataclasses.replace(progress, best_theta=None)
-            state["_best_is_theta"] = True
-        return state
-
-    def __setstate__(self, state):
-        units = state.pop("_view_units", None)
-        best_is_theta = state.pop("_best_is_theta", False)
-        super().__setstate__(state)
-        if units is not None:
-            coefs, intercepts = _network.Layout(units).views(self._theta)
-            self.coefs_, self.intercepts_ = list(coefs), list(intercepts)
-        if best_is_theta:
-            self._progress.best_theta = self._theta.copy()
-
-    def _layout_of_views(self, theta):
-        """The layout in which ``coefs_`` and ``intercepts_`` are views of
-        ``theta``, or None when they are not (hand-set or stored layers)."""
-        coefs, intercepts = list(self.coefs_), list(self.intercepts_)
-        if not coefs or not all(isinstance(W, np.ndarray) for W in coefs):
-            return None
-        layout = _network.Layout([coefs[0].shape[0], *(W.shape[1] for W in coefs)])
-        if theta.size != layout.size:
-            return None
-        own_coefs, own_intercepts = layout.views(theta)
-        same = all(
-            _same_view(a, b)
-            for a, b in zip(own_coefs + own_intercepts, coefs + intercepts)
-        )
-        return layout if same and len(intercepts) == len(coefs) else None
-
-    def _start_params(self, layout, dtype, rng, first_pass):
-        """The flat weight vector to start from: fresh, or the current ``coefs_``."""
-        if first_pass:
-            return _network.init_params(layout, self.activation, rng, dtype)
-        theta = getattr(self, "_theta", None)
-        if theta is not None and theta.size == layout.size:
-            own = self._layout_of_views(theta)
-            if own is not None and own.layer_units == layout.layer_units:
-                return theta
-        return self._pack_user_params(layout, list(self.coefs_), list(self.intercepts_))
-
-    def _pack_user_params(self, layout, coefs, intercepts):
-        expected_c = layout.shapes
-        expected_i = [(s[1],) for s in layout.shapes]
-        got_c = [np.shape(c) for c in coefs]
-        got_i = [np.shape(b) for b in intercepts]
-        if got_c != expected_c or got_i != expected_i:
-            raise ValueError(
-                "coefs_ and intercepts_ do not fit the network: coefs_ shapes "
-                f"{got_c} and intercepts_ shapes {got_i}, expected {expected_c} "
-                f"and {expected_i} from hidden_layer_sizes and the data."
-            )
-        dtype = np.result_type(*coefs, *intercepts)
-        if dtype not in (np.float32, np.float64):
-            dtype = np.float64
-        theta = layout.pack(coefs, intercepts, np.empty(layout.size, dtype))
-        if not np.isfinite(theta).all():
-            raise ValueError("coefs_ and intercepts_ must be finite to start from.")
-        return theta
 
     def _set_structure(self, layout, theta, n_outputs):
         self._theta = theta
@@ -614,17 +498,6 @@ def _redraw(layout, activation, rng, dtype):
         _network.init_params(layout, activation, generator, dtype, out=theta)
 
     return restart
-
-
-def _same_view(own, given):
-    """Whether ``given`` is still the view of the flat weights we handed out."""
-    return (
-        isinstance(given, np.ndarray)
-        and given.base is own.base
-        and given.shape == own.shape
-        and given.dtype == own.dtype
-        and given.ctypes.data == own.ctypes.data
-    )
 
 
 def _has_partial_fit(estimator):
