@@ -138,8 +138,10 @@ class _BaseMLP(_WeightState, BaseEstimator):
         )
         # A continuation keeps its bookkeeping; hand-set coefs_ start afresh.
         fresh = first_pass or not hasattr(self, "_progress")
+        # A continuation checks X against the features it was fit on.
+        reset = first_pass or not hasattr(self, "n_features_in_")
         X, Y, sample_weight = self._training_data(
-            X, y, sample_weight, incremental, fresh, encoded
+            X, y, sample_weight, incremental, fresh, encoded, reset
         )
         layout = _network.Layout([X.shape[1], *hidden_sizes, Y.shape[1]])
         rng = check_random_state(self.random_state)
@@ -184,12 +186,12 @@ class _BaseMLP(_WeightState, BaseEstimator):
         self._kept = kept
         return Objective(layout, self.activation, self._loss_name(), penalty, kept)
 
-    def _training_data(self, X, y, sample_weight, incremental, fresh, encoded):
+    def _training_data(self, X, y, sample_weight, incremental, fresh, encoded, reset):
         """Validated ``X``, 2-D encoded targets and sample weights."""
         if encoded:
-            X, Y = self._validate_xy(X, y, fresh, y_numeric=True)
+            X, Y = self._validate_xy(X, y, reset, y_numeric=True)
         else:
-            X, Y = self._validate_input(X, y, incremental, reset=fresh)
+            X, Y = self._validate_input(X, y, incremental, reset=reset)
         if Y.ndim == 1:
             Y = Y.reshape(-1, 1)
         if not fresh and Y.shape[1] != self.n_outputs_:

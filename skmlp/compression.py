@@ -613,6 +613,8 @@ def distill(
     if y is not None:
         hard = _one_hot(teacher, y, targets.shape)
         targets = (1 - hard_weight) * targets + hard_weight * hard
+    if targets.shape[1] == 1:
+        targets = targets.ravel()
     student._fit_soft(X, targets, teacher, sample_weight)
     # Views of the flat weights: scaling them scales the trained network.
     student.coefs_[-1] *= temperature
