@@ -1,0 +1,46 @@
+"""Smaller models from fitted ones: pruning, quantization, low rank, shared
+weights, distillation, and a report of what a model costs.
+
+Every function takes a fitted :class:`~skmlp.MLPClassifier` or
+:class:`~skmlp.MLPRegressor`, leaves it untouched, and returns a new fitted
+estimator of the same class, with the same parameters (but
+``hidden_layer_sizes`` when units are removed): it predicts, scores, pickles
+and sits in a :class:`~sklearn.pipeline.Pipeline` like the original.  Its
+``coefs_`` hold the compressed layers (:mod:`skmlp.weights`), from which
+predictions are computed; the methods compose, each taking the others'
+results:
+
+>>> from sklearn.datasets import load_digits
+>>> from skmlp import MLPClassifier
+>>> from skmlp.compression import prune, quantize, report, share_weights
+>>> X, y = load_digits(return_X_y=True)
+>>> X = X / 16
+>>> model = MLPClassifier((64,), max_iter=50, random_state=0).fit(X, y)
+>>> small = quantize(share_weights(prune(model, 0.8, X=X, y=y), 16), bits=8)
+>>> report(small).pickled_bytes < report(model).pickled_bytes / 8
+True
+>>> bool(small.score(X, y) > 0.95)
+True
+
+Training a compressed model further (``warm_start=True``, ``partial_fit``)
+trains its decoded weights in floating point, keeping pruned weights at
+exactly zero; quantize or share its weights again afterwards.
+
+The measured trade-offs on digits are in ``docs/compression.md``
+(``python benchmarks/bench_compression.py``).
+"""
+
+from skmlp.compression._distillation import distill
+from skmlp.compression._encoding import low_rank, quantize, share_weights
+from skmlp.compression._pruning import prune
+from skmlp.compression._report import SizeReport, report
+
+__all__ = [
+    "SizeReport",
+    "distill",
+    "low_rank",
+    "prune",
+    "quantize",
+    "report",
+    "share_weights",
+]
