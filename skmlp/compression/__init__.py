@@ -33,9 +33,11 @@ The measured trade-offs on digits are in ``docs/compression.md``
 from skmlp.compression._distillation import distill
 from skmlp.compression._encoding import low_rank, quantize, share_weights
 from skmlp.compression._pruning import prune
+from skmlp.compression._recipe import Compressed
 from skmlp.compression._report import SizeReport, report
 
 __all__ = [
+    "Compressed",
     "SizeReport",
     "distill",
     "low_rank",
