@@ -475,3 +475,31 @@ def test_bad_input_names_the_problem_and_leaves_the_model(model, call, error, ma
     with pytest.raises(error, match=match):
         call(model)
     _unchanged(model, before)
+
+
+@pytest.mark.parametrize("method", ["prune", "quantize4", "low_rank", "share", "chain"])
+def test_sparse_inputs_predict_what_dense_ones_do(model, method):
+    import scipy.sparse as sp
+
+    small = METHODS[method](model)
+    dense = small.predict_proba(X_IRIS)
+    np.testing.assert_allclose(
+        small.predict_proba(sp.csr_matrix(X_IRIS)), dense, rtol=1e-12
+    )
+
+
+def test_training_a_quantized_model_further_starts_from_its_decoded_weights(model):
+    small = quantize(model, 4)
+    decoded = [np.asarray(W) for W in small.coefs_]
+    continued = copy.deepcopy(small).set_params(max_iter=1, warm_start=True)
+    start = copy.deepcopy(continued)
+    continued.fit(X_IRIS, Y_IRIS)
+    assert all(isinstance(W, np.ndarray) for W in continued.coefs_)
+    # One epoch from the decoded weights, as from a dense model holding them.
+    reference = copy.deepcopy(model).set_params(max_iter=1, warm_start=True)
+    for W, D in zip(reference.coefs_, decoded):
+        W[...] = D
+    del reference._run, reference._progress
+    reference.fit(X_IRIS, Y_IRIS)
+    assert all(np.array_equal(a, b) for a, b in zip(continued.coefs_, reference.coefs_))
+    assert isinstance(start.coefs_[0], DenseWeights)
