@@ -28,7 +28,7 @@ def bench():
     benchmarks directory on sys.path (dataclasses need them registered)."""
     sys.path.insert(0, str(BENCHMARKS))
     names = ["_common", "bench_epoch", "bench_memory", "bench_optimizers"]
-    names += ["bench_scaling"]
+    names += ["bench_scaling", "bench_compression"]
     try:
         for name in names:
             spec = importlib.util.spec_from_file_location(
@@ -47,10 +47,10 @@ def _positive_finite(x):
     return math.isfinite(x) and x > 0
 
 
-def _row(text, first):
+def _row(text, first, column="cell"):
     """The plain-table row starting with ``first``, as {column: value}."""
     lines = text.splitlines()
-    header = next(line for line in lines if line.startswith("cell  "))
+    header = next(line for line in lines if line.startswith(column + "  "))
     row = next(line for line in lines if line.startswith(first + "  "))
     # Columns are two or more spaces apart; names and values hold single ones.
     columns, values = (re.split(r"\s{2,}", line.strip()) for line in (header, row))
@@ -340,6 +340,33 @@ def test_bench_optimizers(bench, monkeypatch, tmp_path, capsys):
         )
     assert "| optimizer | learning rate | mean test accuracy |" in out.read_text()
     assert "fits at max_iter" in capsys.readouterr().out
+
+
+def test_bench_compression(bench, tmp_path, capsys):
+    """Every method's row, its numbers parsing, and the teacher as the unit."""
+    script = bench["bench_compression"]
+    out = tmp_path / "compression.md"
+    rows = script.main(["--quick", "--repeats", "1", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert [r[0] for r in rows] == list(script.TARGETS)
+    for name in script.TARGETS:
+        row = _row(text, name, "method")
+        assert 0 <= float(row["test accuracy"]) <= 1
+        assert math.isfinite(float(row["vs teacher (points)"]))
+        assert int(row["parameters"].replace("_", "")) > 0
+        assert int(row["pickled bytes"].replace("_", "")) > 0
+        ratios = (row[c].rstrip("x") for c in ("params/teacher", "size", "speed-up"))
+        assert all(_positive_finite(float(v)) for v in ratios)
+        assert float(row["predict ms"]) > 0 and float(row["build s"]) >= 0
+        assert row["result"] in (("-",) if name == "teacher" else ("PASS", "FAIL"))
+    teacher = _row(text, "teacher", "method")
+    assert teacher["vs teacher (points)"] == "+0.00"
+    assert (teacher["params/teacher"], teacher["speed-up"]) == ("1.000x", "1.00x")
+    assert _row(text, "low_rank(energy=1.0)", "method")["result"] == "PASS"
+    assert "low_rank(energy=1.0) gives the teacher's test predictions: True" in text
+    assert "threadpool: " in text and "skmlp from " in text
+    assert re.search(r"targets met: \d+ of 10", text)
+    assert "| method | test accuracy | vs teacher (points) |" in out.read_text()
 
 
 def test_each_library_fits_in_its_own_worker(bench):
