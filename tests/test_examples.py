@@ -43,3 +43,39 @@ def test_plot_penalties_writes_its_figure(tmp_path, monkeypatch, capsys):
     assert Path(path) == Path("penalties.png")
     assert _is_png(tmp_path / "penalties.png")
     assert set(models) == {(p, 1.0) for p in example.PENALTIES}
+
+
+def test_plot_compression_writes_its_figure(tmp_path, monkeypatch, capsys):
+    example = _load("plot_compression")
+    # A small teacher, a few epochs, one or two settings per method (the real
+    # run takes about a minute).
+    settings = {
+        "prune + tune": [0.9],
+        "quantize (bits)": [8, 4],
+        "distill (units)": [4],
+        "prune 0.95 > share 16 > quantize 8": [None],
+    }
+    target = tmp_path / "figure.png"
+    path, results = example.main(
+        [str(target)], hidden=(16,), max_iter=5, settings=settings
+    )
+    assert Path(path) == target
+    assert _is_png(target)
+    expected = {(m, k) for m, knobs in settings.items() for k in knobs}
+    assert set(results) == expected | {("teacher", None)}
+    assert all(size > 0 and 0 <= score <= 1 for size, score in results.values())
+    # Pruning and quantization store less than the teacher's pickle, 4 bits
+    # less than 8.
+    sizes = {key: size for key, (size, _) in results.items()}
+    assert sizes["quantize (bits)", 4] < sizes["quantize (bits)", 8]
+    assert sizes["prune + tune", 0.9] < sizes["teacher", None]
+    out = capsys.readouterr().out
+    assert "Saved" in out and "quantize (bits)" in out
+
+    # Without an argument the figure is compression.png in the current
+    # directory; the default settings cover every method.
+    monkeypatch.chdir(tmp_path)
+    path, results = example.main([], hidden=(8,), max_iter=2)
+    assert Path(path) == Path("compression.png")
+    assert _is_png(tmp_path / "compression.png")
+    assert {m for m, _ in results} == {"teacher", *example.SETTINGS}
