@@ -232,6 +232,10 @@ class _BaseMLP(BaseEstimator):
         # An input whose every outgoing weight is zero no longer affects the
         # network: the L1 penalty has dropped that feature.
         self.dropped_features_ = np.flatnonzero(~self.coefs_[0].any(axis=1))
+        # A hidden unit whose every incoming weight is zero outputs a
+        # constant, which the next layer's bias can absorb: the group
+        # penalty has dropped that unit.
+        self.dropped_units_ = [np.flatnonzero(~W.any(axis=0)) for W in self.coefs_[:-1]]
 
     def _start_params(self, layout, dtype, rng, first_pass):
         """The flat weight vector to start from: fresh, or the current ``coefs_``."""

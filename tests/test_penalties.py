@@ -37,7 +37,15 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 
 # ------------------------------------------------------------------ formulas
-@pytest.mark.parametrize("name", list(PENALTIES))
+#: The penalties that are SGDClassifier's mixes of L1 and L2.
+MIXES = ["l2", "l1", "elasticnet", None]
+
+
+def test_penalties_are_the_mixes_and_group():
+    assert set(PENALTIES) == {*MIXES, "group"}
+
+
+@pytest.mark.parametrize("name", MIXES)
 def test_penalty_parts_are_sgdclassifiers_mix(name):
     """``alpha (r ||w||_1 + (1 - r) / 2 ||w||^2)``, r as in SGDClassifier."""
     alpha, l1_ratio = 0.8, 0.3
@@ -116,7 +124,7 @@ def test_biases_are_never_penalized():
     theta = rng.uniform(-1, 1, layout.size)
     workspace = Workspace(layout, 10, np.float64)
     results = {}
-    for name in PENALTIES:
+    for name in MIXES:
         grad = np.empty(layout.size)
         penalty = penalty_from_params(name, 3.0, 0.5)
         objective = Objective(layout, "tanh", "squared_error", penalty)
