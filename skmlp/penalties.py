@@ -468,20 +468,36 @@ def scaled_block_soft_threshold(
     v = weights.astype(np.float64)
     b = strength * steps.astype(np.float64)
     keep = column_norms(v / steps) > strength
-    v, b = v[:, keep], b[:, keep]
-    v2, r = v * v, np.zeros(v.shape[1])
-    for _ in range(_NEWTON_MAX):
-        t = r + b
-        q = v2 / (t * t)
-        phi = np.add.reduce(q, axis=0)
-        # psi = phi^(-1/2), psi' = phi^(-3/2) sum(v^2 / t^3): Newton on psi = 1.
-        delta = (1 - phi**-0.5) / (phi**-1.5 * np.add.reduce(q / t, axis=0))
-        r += delta
-        if (delta <= _NEWTON_RTOL * (r + b.max(axis=0, initial=0))).all():
-            break
+    if not keep.all():
+        v, b = v[:, keep], b[:, keep]
+    r = _secular_root(v, b)
+    t = np.add(b, r, out=b)
+    np.divide(r, t, out=t)
     out[...] = 0
-    out[:, keep] = v * (r / (r + b))
+    out[:, keep] = np.multiply(v, t, out=v)
     return out
+
+
+def _secular_root(v, b):
+    """Per column, the root ``r > 0`` of ``sum_i v_i^2 / (r + b_i)^2 = 1``
+    (each column's ``||v / b|| > 1``), by Newton's method on the concave
+    ``psi = (sum_i v_i^2 / (r + b_i)^2)^(-1/2)`` from below: from ``||v|| -
+    max_i b_i``, which is below the root (there every term's denominator is
+    at most ``||v||^2``), or 0."""
+    b_max = b.max(axis=0, initial=0)
+    r = np.maximum(column_norms(v) - b_max, 0)
+    t, s = np.empty_like(v), np.empty_like(v)
+    for _ in range(_NEWTON_MAX):
+        np.add(b, r, out=t)
+        np.divide(v, t, out=s)
+        phi = np.einsum("ij,ij->j", s, s)
+        np.divide(s, t, out=t)
+        # psi' = phi^(-3/2) sum(v^2 / t^3); the Newton step on psi = 1.
+        delta = (1 - phi**-0.5) / (phi**-1.5 * np.einsum("ij,ij->j", s, t))
+        r += delta
+        if (delta <= _NEWTON_RTOL * (r + b_max)).all():
+            break
+    return r
 
 
 def group_envelope(
