@@ -95,13 +95,18 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
     max_fun : int, default=15000
         Maximum number of loss evaluations of ``'lbfgs'``.
 
-    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
+    penalty : {'l2', 'l1', 'elasticnet', 'group'} or None, default='l2'
         The weight penalty, of strength ``alpha`` (see :mod:`skmlp.penalties`):
         ``'l2'`` is scikit-learn's ``alpha / (2 n) * sum ||W||^2``; ``'l1'``,
         ``alpha / n * sum |W|``, sets weights to exact zeros (applied by a
         proximal soft-thresholding step after each update, or by a
         bound-constrained split for ``'lbfgs'``); ``'elasticnet'`` mixes them
-        with ``l1_ratio``; ``None`` turns the penalty off.
+        with ``l1_ratio``; ``'group'``, ``alpha / n * sum_l sqrt(n_in) *
+        sum_j ||W_l[:, j]||``  over the hidden layers (the output layer's
+        weights are not penalized), sets whole hidden units' incoming weights
+        to exact zeros (by a proximal block-thresholding step after each
+        update, or by smoothing and a final zeroing for ``'lbfgs'``); ``None``
+        turns the penalty off.
 
     l1_ratio : float, default=0.15
         Share of L1 in ``'elasticnet'``: ``alpha * (l1_ratio * L1 +
@@ -154,7 +159,13 @@ loss_ : float
 
     dropped_features_ : ndarray of int
         Indices of the input features whose first-layer weights are all zero,
-        which therefore no longer influence predictions."""
+        which therefore no longer influence predictions.
+
+    dropped_units_ : list of ndarray of int
+        For each hidden layer, the units whose incoming weights are all zero
+        (``penalty='group'`` makes them): each outputs the constant
+        ``activation(bias)``, which can be folded into the next layer's
+        biases, so the unit can be removed without changing predictions."""
 
 CLASSIFIER_DOC = f"""Multi-layer perceptron classifier, a drop-in for scikit-learn's.
 

@@ -11,6 +11,13 @@ from sklearn.exceptions import ConvergenceWarning
 
 from skmlp._divergence import NonFiniteFit, diverged, warn_diverged
 from skmlp._network import Workspace, loss_and_grad, total_weight
+from skmlp.penalties import group_envelope, weight_matrices, zero_small_groups
+
+#: Where the L-BFGS treatment of the group penalty turns from the group norm
+#: to its quadratic smoothing, and the columns it zeros at the end: the norm
+#: below which a column of hidden weights counts as 0 (a Glorot-initialized
+#: column has a norm near 1).
+GROUP_RADIUS = 1e-3
 
 
 class _SplitL1:
@@ -52,17 +59,58 @@ def _weight_bounds(kept, n_coef, free):
     return [free if k else (0, 0) for k in kept]
 
 
+class _SmoothGroup:
+    """L-BFGS-B variables for a group penalty: the weights, with the group
+    term replaced by its Moreau envelope (:func:`group_envelope`, Huber in
+    each column's norm, quadratic up to :data:`GROUP_RADIUS`).
+
+    At a stationary point of the smoothed objective a column beyond the
+    radius meets the exact group-lasso condition (its gradients are the
+    same), and one within it has data gradient of norm at most the group
+    strength, the exact condition for a zero column: :meth:`finish` sets
+    those columns to 0 (moving them by at most the radius) and leaves the
+    others (the proximal map of the envelope would shrink them too, by the
+    radius, off their optimality).
+    """
+
+    def __init__(self, theta, shapes, group, weight_sum, kept=None):
+        self.x0 = theta.astype(np.float64)
+        self.bounds = _plain_bounds(theta, kept)
+        self.hidden = shapes[:-1]
+        self.strengths = [group * np.sqrt(n_in) / weight_sum for n_in, _ in self.hidden]
+
+    def to_theta(self, x, theta):
+        theta[...] = x
+
+    def value_and_grad(self, x, value, grad):
+        grad_x = grad.astype(np.float64)
+        value += group_envelope(
+            weight_matrices(x, self.hidden),
+            self.strengths,
+            GROUP_RADIUS,
+            weight_matrices(grad_x, self.hidden),
+        )
+        return value, grad_x
+
+    def finish(self, theta):
+        zero_small_groups(weight_matrices(theta, self.hidden), GROUP_RADIUS)
+
+
+def _plain_bounds(theta, kept):
+    """No bounds, but (0, 0) for weights held at zero."""
+    if kept is None:
+        return None
+    n_coef = kept.shape[0]
+    free = [(None, None)] * (theta.size - n_coef)
+    return _weight_bounds(kept, n_coef, (None, None)) + free
+
+
 class _Plain:
     """L-BFGS-B variables that are the weights themselves."""
 
     def __init__(self, theta, kept=None):
         self.x0 = theta.astype(np.float64)
-        self.bounds = None
-        if kept is not None:
-            n_coef = kept.shape[0]
-            self.bounds = _weight_bounds(kept, n_coef, (None, None)) + [
-                (None, None)
-            ] * (theta.size - n_coef)
+        self.bounds = _plain_bounds(theta, kept)
 
     def to_theta(self, x, theta):
         theta[...] = x
@@ -76,21 +124,16 @@ def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
 
     Works in float64 inside SciPy but evaluates the network in ``theta``'s
     dtype, so float32 weights stay float32.  An L1 penalty is handled by
-    splitting the weights (see :class:`_SplitL1`).  Returns ``(n_iter,
+    splitting the weights (see :class:`_SplitL1`), a group penalty by
+    smoothing (see :class:`_SmoothGroup`; the final loss is then the exact
+    objective at the returned weights).  Returns ``(n_iter,
     final_loss, loss_curve)``; warns when L-BFGS-B stops without converging.
     When the objective overflows, ``theta`` is the last accepted iterate with
     a finite loss (or the start, with ``final_loss`` None); when it is not
     finite at the start, :class:`~skmlp._divergence.NonFiniteFit` is raised.
     """
-    penalty = objective.penalty
-    if penalty.l1:
-        strength = penalty.l1 / total_weight(data.X, data.sample_weight)
-        n_coef = objective.layout.n_coef
-        variables = _SplitL1(theta, n_coef, strength, objective.kept)
-        objective = objective._replace(penalty=penalty._replace(l1=0.0))
-    else:
-        variables = _Plain(theta, objective.kept)
-    evaluations = _Evaluations(theta, objective, data, variables, verbose)
+    variables, smoothed = _variables(theta, objective, data)
+    evaluations = _Evaluations(theta, smoothed, data, variables, verbose)
     result = scipy.optimize.minimize(
         evaluations,
         variables.x0,
@@ -100,7 +143,35 @@ def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
         options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
         callback=evaluations.iteration_done,
     )
-    return _outcome(result, theta, variables, evaluations, max_iter)
+    n_iter, loss, curve = _outcome(result, theta, variables, evaluations, max_iter)
+    if isinstance(variables, _SmoothGroup):
+        variables.finish(theta)
+        # The exact objective at the returned weights (the curve before it is
+        # the smoothed one L-BFGS-B minimized).
+        loss = loss_and_grad(
+            objective, theta, evaluations.grad, *data, evaluations.workspace
+        )
+        if curve:
+            curve[-1] = loss
+    return n_iter, loss, curve
+
+
+def _variables(theta, objective, data):
+    """The L-BFGS-B variables for the objective's penalty, and the objective
+    the network then evaluates (without the part the variables take over)."""
+    penalty = objective.penalty
+    weight_sum = total_weight(data.X, data.sample_weight)
+    if penalty.l1 and penalty.group:
+        raise ValueError("lbfgs cannot combine the L1 and group penalties.")
+    kept, n_coef = objective.kept, objective.layout.n_coef
+    if penalty.l1:
+        variables = _SplitL1(theta, n_coef, penalty.l1 / weight_sum, kept)
+        return variables, objective._replace(penalty=penalty._replace(l1=0.0))
+    if penalty.group:
+        shapes = objective.layout.shapes
+        variables = _SmoothGroup(theta, shapes, penalty.group, weight_sum, kept)
+        return variables, objective._replace(penalty=penalty._replace(group=0.0))
+    return _Plain(theta, kept), objective
 
 
 class _Evaluations:

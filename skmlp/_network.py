@@ -12,11 +12,15 @@ The objective for a minibatch of ``n`` rows with sample weights ``s`` is
 
     J = \\frac{\\sum_i s_i\\, \\ell(y_i, f(x_i))}{\\sum_i s_i}
         + \\frac{1}{\\sum_i s_i} \\Big(\\frac{\\lambda_2}{2} \\lVert W \\rVert_2^2
-        + \\lambda_1 \\lVert W \\rVert_1\\Big)
+        + \\lambda_1 \\lVert W \\rVert_1
+        + \\lambda_g \\sum_{l < L} \\sqrt{n_l} \\sum_j \\lVert W_l[:, j] \\rVert_2
+        \\Big)
 
 (``s = 1`` without weights) over all weight matrices, biases never penalized,
-as in scikit-learn; :mod:`skmlp.penalties` says how ``penalty``, ``alpha`` and
-``l1_ratio`` give :math:`\\lambda_2` and :math:`\\lambda_1`.
+as in scikit-learn, the group term over the hidden layers' columns only
+(:math:`n_l` the layer's fan-in); :mod:`skmlp.penalties` says how
+``penalty``, ``alpha`` and ``l1_ratio`` give :math:`\\lambda_2`,
+:math:`\\lambda_1` and :math:`\\lambda_g`.
 """
 
 from __future__ import annotations
@@ -246,6 +250,7 @@ class _Plan:
         self.row = workspace.row[:n]
         self.loss_terms = (workspace.loss_terms[:n], workspace.loss_other[:n])
         self.coefs, self.intercepts = coefs, intercepts
+        self.grad_coefs = grad_coefs
         # Each weight matrix as a vector, for the penalty's value.
         self.layer_weights = [W.reshape(-1) for W in coefs]
         last = len(coefs) - 1
@@ -317,7 +322,8 @@ def loss_and_grad(objective, theta, grad, X, Y, sample_weight, workspace, finish
     value over the weight sum, in that order.
 
     With ``finish`` the gradient is the objective's (the penalty's gradient,
-    with the subgradient of its L1 part, added; see :func:`finish_gradient`);
+    with the subgradients of its L1 and group parts, added; see
+    :func:`finish_gradient` and :meth:`Penalty.add_group_gradient`);
     without, it is left *raw*: the sample-weighted data term summed over
     rows, for the caller to finish (the training loop does, a piece at a
     time, with the smooth part of the penalty).  Each layer's outputs are
@@ -337,8 +343,8 @@ def loss_and_grad(objective, theta, grad, X, Y, sample_weight, workspace, finish
     weight_sum = total_weight(X, sample_weight)
     value = spec.value(Y, out, sample_weight, *plan.loss_terms, workspace.loss_columns)
     penalty = objective.penalty
-    if penalty.l2 or penalty.l1:
-        value += penalty.value(plan.layer_weights) / weight_sum
+    if penalty.l2 or penalty.l1 or penalty.group:
+        value += penalty.value(plan.layer_weights, plan.coefs) / weight_sum
 
     # Canonical link: d loss / d z_out = y_pred - y for every loss we pair;
     # the output's delta takes the output's place.
@@ -348,6 +354,10 @@ def loss_and_grad(objective, theta, grad, X, Y, sample_weight, workspace, finish
     for i in range(len(plan.backward) - 1, -1, -1):
         _backward_layer(plan.backward[i], X if i == 0 else plan.activations[i - 1])
     if finish:
+        if penalty.group:
+            # Not elementwise (each column's norm), so not in finish_gradient,
+            # which may be handed a piece of the vectors.
+            penalty.add_group_gradient(plan.coefs[:-1], plan.grad_coefs[:-1])
         finish_gradient(penalty, theta, grad, objective.layout.n_coef, weight_sum)
     return value
 

@@ -42,6 +42,10 @@ class _WeightState:
         # An input whose every outgoing weight is zero no longer affects the
         # network: the L1 penalty has dropped that feature.
         self.dropped_features_ = np.flatnonzero(~dense[0].any(axis=1))
+        # A hidden unit whose every incoming weight is zero outputs a
+        # constant, which the next layer's bias can absorb: the group
+        # penalty has dropped that unit.
+        self.dropped_units_ = [np.flatnonzero(~W.any(axis=0)) for W in dense[:-1]]
 
     def _with_layers(self, coefs, intercepts):
         """A fitted copy of this estimator with other layers (arrays or

@@ -23,6 +23,7 @@ from skmlp._divergence import NonFiniteFit, diverged, warn_diverged
 from skmlp._network import Workspace, finish_gradient, loss_and_grad, total_weight
 from skmlp._pieces import CHUNK, merge_state, state_piece
 from skmlp.optimizers import SGD, Adam, step_size
+from skmlp.penalties import weight_matrices
 from skmlp.schedules import Schedule
 
 
@@ -186,7 +187,14 @@ def run_epoch(theta, grad, objective, data, order, batches, workspace, run):
         loss = loss_and_grad(objective, theta, grad, X, Y, sw, workspace, finish=False)
         accumulated += loss * (stop - start)
         counted += stop - start
-        run.step(theta, grad, penalty, n_coef, total_weight(X, sw))
+        run.step(
+            theta,
+            grad,
+            penalty,
+            n_coef,
+            total_weight(X, sw),
+            shapes=objective.layout.shapes,
+        )
         if objective.kept is not None:
             # Multiplying by 1.0 keeps every bit; by 0.0 restores the zero.
             theta[:n_coef] *= objective.kept
@@ -210,15 +218,17 @@ class OptimizerRun:
             if isinstance(a, np.ndarray)
         )
 
-    def step(self, theta, grad, penalty, n_coef, weight_sum):
+    def step(self, theta, grad, penalty, n_coef, weight_sum, shapes=None):
         """One step from the *raw* gradient ``grad`` (which it uses up).
 
         The gradient is finished with the penalty's smooth part and the
         weight sum (:func:`skmlp._network.finish_gradient`; the weights are
-        ``theta[:n_coef]``), then the rule applied; the L1 part follows as
-        its proximal step.  An elementwise rule goes a cache-sized piece at a
-        time, each piece finished just before, so the dozen passes of a rule
-        find it in cache.
+        ``theta[:n_coef]``), then the rule applied; the L1 and group parts
+        follow as their proximal steps, L1's first (for a scalar step that
+        order is the proximal step of their sum).  The group part needs
+        ``shapes``, the weight matrices' ``(n_in, n_out)``, output layer last.
+        An elementwise rule goes a cache-sized piece at a time, each piece
+        finished just before, so the dozen passes of a rule find it in cache.
         """
         rate, optimizer = self.schedule.current, self.optimizer
         if optimizer.elementwise and theta.shape[0] > CHUNK:
@@ -226,11 +236,14 @@ class OptimizerRun:
         else:
             finish_gradient(penalty, theta, grad, n_coef, weight_sum, l1=False)
             self.state = optimizer.step(theta, grad, self.state, rate)
-        if penalty.l1:
+        if penalty.l1 or penalty.group:
             step = step_size(optimizer, self.state, rate)
             if isinstance(step, np.ndarray):
                 step = step[:n_coef]
-            penalty.proximal(theta[:n_coef], step, weight_sum)
+            if penalty.l1:
+                penalty.proximal(theta[:n_coef], step, weight_sum)
+            if penalty.group:
+                _group_proximal(theta, step, penalty, shapes, weight_sum)
 
     def _step_in_pieces(self, theta, grad, penalty, n_coef, weight_sum):
         size, rate, state = theta.shape[0], self.schedule.current, self.state
@@ -241,6 +254,15 @@ class OptimizerRun:
             finish_gradient(penalty, w, g, n_w, weight_sum, l1=False)
             stepped = self.optimizer.step(w, g, state_piece(state, size, piece), rate)
         return merge_state(state, stepped, size)
+
+
+def _group_proximal(theta, step, penalty, shapes, weight_sum):
+    """The group part's proximal step on the hidden layers' weight matrices,
+    with the step per weight split like them when it is an array."""
+    hidden = shapes[:-1]
+    if isinstance(step, np.ndarray):
+        step = weight_matrices(step, hidden)
+    penalty.group_proximal(weight_matrices(theta, hidden), step, weight_sum)
 
 
 class _Rewind:

@@ -24,7 +24,7 @@ and state only, and ``step`` updates the state's arrays in place: the trainer
 may then run it over a long vector a cache-sized piece at a time, finishing
 each piece of the gradient just before).  float32 parameters keep float32
 state.  :func:`step_size` gives the step each update made per unit of
-gradient, the scale of the L1 penalty's proximal step.
+gradient, the scale of the L1 and group penalties' proximal steps.
 
 Examples
 --------
@@ -547,7 +547,8 @@ def step_size(
     """The step the optimizer's last update made per unit of gradient.
 
     The L1 penalty's proximal step soft-thresholds each weight by this step
-    times :math:`\\alpha r / n` (see :mod:`skmlp.penalties`), so that
+    times :math:`\\alpha r / n`, and the group penalty's takes these steps as
+    the metric of its block threshold (see :mod:`skmlp.penalties`), so that
     training comes to rest at the minimum of the penalized objective:
 
     - :class:`AdaGrad`, :class:`RMSprop`: :math:`\\eta / \\sqrt{G + \\epsilon}`

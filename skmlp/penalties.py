@@ -1,4 +1,5 @@
-"""Weight penalties: L2, L1 and elastic net, with the proximal operator of L1.
+"""Weight penalties: L2, L1, elastic net and group lasso, with the proximal
+operators of L1 and of the group norm.
 
 For a minibatch whose sample weights sum to :math:`n` (its size without
 weights), the penalty added to the mean data loss is, with strength
@@ -18,6 +19,7 @@ convention, :math:`\\alpha / (2n) \\lVert W \\rVert^2`, for L2):
 ``"l2"``       0                ridge, scikit-learn's MLP ``alpha``
 ``"l1"``       1                lasso: drives weights to exact zeros
 ``"elasticnet"`` ``l1_ratio``   both, as in :class:`~sklearn.linear_model.SGDClassifier`
+``"group"``    (see below)      group lasso: drives whole hidden units to 0
 ``None``       (no penalty)     :math:`\\alpha` is ignored
 =============  ===============  =============================================
 
@@ -43,6 +45,64 @@ produce the exact zeros.
 Fitted estimators report the zeros: ``sparsity_`` is the fraction of exactly
 zero weights in each layer and ``dropped_features_`` lists the inputs whose
 every first-layer weight is zero (they no longer affect predictions).
+
+Group lasso (``penalty="group"``): the groups are the hidden units' incoming
+weights, the columns :math:`W_l[:, j]` of every hidden layer's matrix, and
+
+.. math::
+
+    R(W) = \\frac{\\alpha}{n} \\sum_{l < L} \\sqrt{n_l}
+           \\sum_j \\lVert W_l[:, j] \\rVert_2,
+
+:math:`n_l` the layer's fan-in.  The :math:`\\sqrt{n_l}` of Yuan and Lin
+(2006) makes :math:`\\alpha` mean the same in layers of different fan-in: a
+column of :math:`n_l` weights of size :math:`w` costs
+:math:`\\alpha\\, n_l |w| / n`, as under L1.  The output layer :math:`L`
+is not penalized (its columns are the outputs, which cannot be removed),
+nor are the biases.  A unit whose column is zero outputs the constant
+:math:`f(b_j)`; folding :math:`f(b_j) W_{l+1}[j, :]` into the next layer's
+biases removes it without changing any prediction, and ``dropped_units_``
+lists these units per hidden layer.
+
+The group norm is not differentiable at 0 either, so the stochastic solvers
+apply it by its proximal operator after every optimizer step, block soft
+thresholding,
+
+.. math::
+
+    w_g \\leftarrow w_g \\max\\big(0,\\ 1 - \\tau / \\lVert w_g \\rVert_2\\big),
+    \\qquad \\tau = s\\, \\alpha \\sqrt{n_l} / n,
+
+with :math:`s` the optimizer's step as for L1 (:func:`block_soft_threshold`).
+Where the step is one per weight (Adam, AdaGrad, RMSprop) it is the proximal
+step in the metric of those steps (:func:`scaled_block_soft_threshold`):
+the only choice whose rest points are exactly the minima of the penalized
+objective, as the per-weight threshold is for L1 (a group-wide mean or
+maximum step is not).  The thresholds are applied after L1's, which for a
+scalar step is the proximal operator of their sum.
+
+L-BFGS minimizes the objective with the group term replaced by its Moreau
+envelope, :math:`\\lambda` times the Huber function of each column's norm
+(quadratic up to a radius :math:`\\rho = 10^{-3}`, a thousandth of a
+Glorot-initialized column's norm; :func:`group_envelope`), which is smooth;
+at its minimum a column beyond :math:`\\rho` meets the exact optimality
+condition, and one within it has a data gradient of norm at most
+:math:`\\lambda`, the condition for a zero column.  So at the end the columns
+within :math:`\\rho` are set to exactly 0 (:func:`zero_small_groups`) and the
+others kept as they are, and ``loss_`` is the exact objective there.
+(Mapping the result through the envelope's proximal operator instead would
+also shrink every kept column by :math:`\\rho`, off its optimum.)
+
+On the standardized digits (``train_test_split(test_size=0.3,
+random_state=0)``, ``StandardScaler`` fit on the training part, float32),
+``MLPClassifier(hidden_layer_sizes=(256, 256), max_iter=300, random_state=0,
+penalty="group", alpha=0.1)`` (Adam) drops 237 of the first layer's 256 units
+and 236 of the second's, 92% of the hidden units, at a test accuracy of 0.980,
+that of ``penalty=None`` (0.980).  Along ``alpha`` = 0.001, 0.003, 0.01, 0.03,
+0.1, 0.3, 1 the units dropped (of 512) are 1, 150, 405, 458, 473, 488, 512
+at accuracies 0.981, 0.978, 0.974, 0.980, 0.980, 0.969, 0.089 (every unit
+gone).  ``solver="lbfgs"``, ``alpha=0.3``: 477 dropped at 0.980 (0.970
+without a penalty).
 
 Choosing ``alpha``: ``alpha`` multiplies a penalty divided by the minibatch
 size, so useful values are far larger than scikit-learn's L2 default of
@@ -72,17 +132,36 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["PENALTIES", "Penalty", "penalty_from_params", "soft_threshold"]
+__all__ = [
+    "PENALTIES",
+    "Penalty",
+    "block_soft_threshold",
+    "group_envelope",
+    "penalty_from_params",
+    "scaled_block_soft_threshold",
+    "soft_threshold",
+    "weight_matrices",
+]
 
 #: Elements per piece of a pass over the weights (fits in the L2 cache).
 _PIECE = 1 << 16
 
+#: The scaled block threshold's Newton iterations stop once every column's
+#: radius moves by less than this fraction of its scale (float64 round-off).
+_NEWTON_RTOL = 4 * np.finfo(np.float64).eps
+#: ... or after this many: from the left Newton's iterates rise monotonically
+#: to the root, 3 to 6 of them in practice; the cap only guards a bug.
+_NEWTON_MAX = 50
+
 
 class Penalty(NamedTuple):
-    """A penalty's strength split into its L2 and L1 parts (before the ``/ n``).
+    """A penalty's strength split into its L2, L1 and group parts (before the
+    ``/ n``).
 
-    ``l2`` multiplies :math:`\\frac12 \\lVert W \\rVert^2` and ``l1``
-    multiplies :math:`\\lVert W \\rVert_1`.
+    ``l2`` multiplies :math:`\\frac12 \\lVert W \\rVert^2`, ``l1``
+    multiplies :math:`\\lVert W \\rVert_1` and ``group`` the group-lasso
+    sum :math:`\\sum_l \\sqrt{n_{in,l}} \\sum_j \\lVert W_l[:, j] \\rVert_2`
+    over the hidden layers (see the module docstring).
 
     Examples
     --------
@@ -96,20 +175,40 @@ class Penalty(NamedTuple):
 
     l2: float
     l1: float
+    group: float = 0.0
 
-    def value(self, layers: list[np.ndarray]) -> float:
+    def value(
+        self, layers: list[np.ndarray], matrices: list[np.ndarray] | None = None
+    ) -> float:
         """:math:`l_2 \\lVert W \\rVert^2 / 2 + l_1 \\lVert W \\rVert_1` over
-        the weight matrices ``layers`` (each flattened to a vector).
+        the weight matrices ``layers`` (each flattened to a vector), plus the
+        group part over ``matrices`` (the same weights as 2-D
+        ``(n_in, n_out)`` matrices, the output layer's last: the groups are
+        the hidden layers' columns), which only the group part needs.
 
         The squared norm is summed a layer at a time, each layer's by
         ``np.dot``, and multiplied by ``l2 / 2`` after: scikit-learn's
         operations, so for L2 the same bits as its MLP's penalty.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skmlp.penalties import Penalty
+        >>> hidden, output = np.array([[3.0, 0.0], [4.0, 0.0]]), np.ones((2, 1))
+        >>> layers = [hidden.ravel(), output.ravel()]
+        >>> float(Penalty(0.0, 0.0, group=1.0).value(layers, [hidden, output]))
+        7.0710678118654755
         """
         total = 0.0
         if self.l2:
             total = (0.5 * self.l2) * sum(np.dot(w, w) for w in layers)
         if self.l1:
             total += self.l1 * sum(np.add.reduce(np.abs(w)) for w in layers)
+        if self.group:
+            total += self.group * sum(
+                np.sqrt(W.shape[0]) * np.add.reduce(column_norms(W))
+                for W in matrices[:-1]
+            )
         return total
 
     def add_gradient(
@@ -141,6 +240,29 @@ class Penalty(NamedTuple):
             if l1:
                 g += l1 * np.sign(w)
 
+    def add_group_gradient(
+        self, matrices: list[np.ndarray], grads: list[np.ndarray]
+    ) -> None:
+        """``grads[l] += group sqrt(n_in) W / ||W||`` per column, in place, for
+        the hidden layers' ``matrices``: the group part's gradient, and at a
+        zero column the subgradient 0 (the one that leaves it at 0).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skmlp.penalties import Penalty
+        >>> G = np.zeros((2, 2))
+        >>> W = np.array([[3.0, 0.0], [4.0, 0.0]])
+        >>> Penalty(0.0, 0.0, group=0.5).add_group_gradient([W], [G])
+        >>> G
+        array([[0.42426407, 0.        ],
+               [0.56568542, 0.        ]])
+        """
+        for W, G in zip(matrices, grads):
+            norms = column_norms(W)
+            scale = self.group * np.sqrt(W.shape[0]) / np.where(norms > 0, norms, 1)
+            G += W * np.where(norms > 0, scale, 0).astype(G.dtype, copy=False)
+
     def proximal(
         self, weights: np.ndarray, step: float | np.ndarray, weight_sum: float
     ) -> None:
@@ -161,6 +283,39 @@ class Penalty(NamedTuple):
         threshold = step * (self.l1 / weight_sum)
         soft_threshold(weights, threshold, out=weights)
 
+    def group_proximal(
+        self,
+        matrices: list[np.ndarray],
+        steps: float | list[np.ndarray],
+        weight_sum: float,
+    ) -> None:
+        """The group part's proximal step, in place, on every hidden layer's
+        weight matrix (``matrices`` without the output layer's).
+
+        With a scalar ``step`` (GD, SGD, Momentum) each column is block
+        soft-thresholded at ``step * group * sqrt(n_in) / weight_sum``
+        (:func:`block_soft_threshold`); with one step per weight (``steps``,
+        a list of arrays shaped like ``matrices``: Adam, AdaGrad, RMSprop) by
+        the proximal step in the metric of those steps
+        (:func:`scaled_block_soft_threshold`), for the reason given there.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skmlp.penalties import Penalty
+        >>> W = np.array([[3.0, 0.1], [4.0, 0.1]])
+        >>> Penalty(0.0, 0.0, group=1.0).group_proximal([W], 1.0, weight_sum=2.0)
+        >>> W
+        array([[2.57573593, 0.        ],
+               [3.43431458, 0.        ]])
+        """
+        for i, W in enumerate(matrices):
+            strength = self.group * np.sqrt(W.shape[0]) / weight_sum
+            if isinstance(steps, list):
+                scaled_block_soft_threshold(W, steps[i], strength, out=W)
+            else:
+                block_soft_threshold(W, steps * strength, out=W)
+
 
 #: ``penalty`` name -> function of (alpha, l1_ratio) giving the two parts.
 PENALTIES = {
@@ -169,6 +324,7 @@ PENALTIES = {
     "elasticnet": lambda alpha, l1_ratio: Penalty(
         l2=alpha * (1 - l1_ratio), l1=alpha * l1_ratio
     ),
+    "group": lambda alpha, l1_ratio: Penalty(l2=0.0, l1=0.0, group=alpha),
     None: lambda alpha, l1_ratio: Penalty(l2=0.0, l1=0.0),
 }
 
@@ -180,7 +336,7 @@ def penalty_from_params(penalty: str | None, alpha: float, l1_ratio: float) -> P
     --------
     >>> from skmlp.penalties import penalty_from_params
     >>> penalty_from_params("elasticnet", alpha=1.0, l1_ratio=0.25)
-    Penalty(l2=0.75, l1=0.25)
+    Penalty(l2=0.75, l1=0.25, group=0.0)
     """
     return PENALTIES[penalty](float(alpha), float(l1_ratio))
 
@@ -210,3 +366,188 @@ def soft_threshold(
     np.maximum(out, 0, out=out)
     out *= sign
     return out
+
+
+def column_norms(W: np.ndarray) -> np.ndarray:
+    """The Euclidean norm of each column of the matrix ``W``: one per group.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp.penalties import column_norms
+    >>> column_norms(np.array([[3.0, 0.0], [4.0, -2.0]]))
+    array([5., 2.])
+    """
+    return np.sqrt(np.einsum("ij,ij->j", W, W))
+
+
+def weight_matrices(flat: np.ndarray, shapes: list[tuple[int, int]]) -> list:
+    """Views of the consecutive ``(n_in, n_out)`` matrices at the start of
+    ``flat``: the weights of a flat parameter vector (or the per-weight steps
+    of an optimizer), in :class:`skmlp._network.Layout`'s order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp.penalties import weight_matrices
+    >>> [W.shape for W in weight_matrices(np.arange(10.0), [(2, 3), (3, 1)])]
+    [(2, 3), (3, 1)]
+    """
+    views, start = [], 0
+    for n_in, n_out in shapes:
+        views.append(flat[start : start + n_in * n_out].reshape(n_in, n_out))
+        start += n_in * n_out
+    return views
+
+
+def block_soft_threshold(
+    weights: np.ndarray, threshold: float, out: np.ndarray
+) -> np.ndarray:
+    """Each column :math:`w` of ``weights`` times :math:`\\max(0, 1 - \\tau /
+    \\lVert w \\rVert_2)`, into ``out`` (which may be ``weights``).
+
+    The proximal operator of :math:`\\tau \\lVert w \\rVert_2`: a column whose
+    norm is at most :math:`\\tau` becomes exactly 0, the others shrink toward
+    0 by :math:`\\tau` in norm, keeping their direction.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp.penalties import block_soft_threshold
+    >>> block_soft_threshold(np.array([[3.0, 0.3], [4.0, 0.4]]), 1.0, np.empty((2, 2)))
+    array([[2.4, 0. ],
+           [3.2, 0. ]])
+    """
+    norms = column_norms(weights)
+    # A zero column stays zero (its factor is 0, not 0 / 0).
+    factor = np.maximum(norms - threshold, 0) / np.where(norms > 0, norms, 1)
+    return np.multiply(weights, factor.astype(weights.dtype, copy=False), out=out)
+
+
+def scaled_block_soft_threshold(
+    weights: np.ndarray, steps: np.ndarray, strength: float, out: np.ndarray
+) -> np.ndarray:
+    """Block soft thresholding in the metric of per-weight steps, into ``out``.
+
+    For each column :math:`v` of ``weights`` and the matching column
+    :math:`d > 0` of ``steps``, the minimizer of
+
+    .. math::
+
+        \\lambda \\lVert u \\rVert_2 + \\tfrac12 (u - v)^\\top D^{-1} (u - v),
+        \\qquad D = \\operatorname{diag}(d),
+
+    (:math:`\\lambda` = ``strength``): 0 when :math:`\\lVert v / d \\rVert_2
+    \\le \\lambda`, else :math:`u_i = v_i\\, r / (r + \\lambda d_i)` with
+    :math:`r = \\lVert u \\rVert` the root of :math:`\\sum_i v_i^2 / (r +
+    \\lambda d_i)^2 = 1`, found by Newton's method on :math:`\\psi(r) =
+    (\\sum_i v_i^2 / (r + \\lambda d_i)^2)^{-1/2}`, which is concave and
+    nearly linear (exactly linear for equal :math:`d_i`; the trust-region
+    secular equation of Moré and Sorensen, 1983), so the iterates rise from
+    :math:`r = 0` to the root without overshooting.  With equal steps
+    :math:`d` it is :func:`block_soft_threshold` at :math:`\\lambda d`.
+
+    Why this metric: an adaptive optimizer moves weight :math:`i` by
+    :math:`-d_i g_i`, and the proximal step in the same metric makes its rest
+    points exactly the minima of the penalized objective (a nonzero group
+    rests where :math:`g = -\\lambda u / \\lVert u \\rVert`, a zero group where
+    :math:`\\lVert g \\rVert \\le \\lambda`), as the per-weight threshold does
+    for L1.  One step per group (the mean or the largest of its
+    :math:`d_i`) would leave adaptive optimizers resting elsewhere.  Computed
+    in float64 (cast back to ``out``'s dtype).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp.penalties import scaled_block_soft_threshold
+    >>> v = np.array([[3.0, 0.3], [4.0, 0.4]])
+    >>> scaled_block_soft_threshold(v, np.full((2, 2), 0.5), 2.0, np.empty((2, 2)))
+    array([[2.4, 0. ],
+           [3.2, 0. ]])
+    """
+    v = weights.astype(np.float64)
+    b = strength * steps.astype(np.float64)
+    keep = column_norms(v / steps) > strength
+    if not keep.all():
+        v, b = v[:, keep], b[:, keep]
+    r = _secular_root(v, b)
+    t = np.add(b, r, out=b)
+    np.divide(r, t, out=t)
+    out[...] = 0
+    out[:, keep] = np.multiply(v, t, out=v)
+    return out
+
+
+def _secular_root(v, b):
+    """Per column, the root ``r > 0`` of ``sum_i v_i^2 / (r + b_i)^2 = 1``
+    (each column's ``||v / b|| > 1``), by Newton's method on the concave
+    ``psi = (sum_i v_i^2 / (r + b_i)^2)^(-1/2)`` from below: from ``||v|| -
+    max_i b_i``, which is below the root (there every term's denominator is
+    at most ``||v||^2``), or 0."""
+    b_max = b.max(axis=0, initial=0)
+    r = np.maximum(column_norms(v) - b_max, 0)
+    t, s = np.empty_like(v), np.empty_like(v)
+    for _ in range(_NEWTON_MAX):
+        np.add(b, r, out=t)
+        np.divide(v, t, out=s)
+        phi = np.einsum("ij,ij->j", s, s)
+        np.divide(s, t, out=t)
+        # psi' = phi^(-3/2) sum(v^2 / t^3); the Newton step on psi = 1.
+        delta = (1 - phi**-0.5) / (phi**-1.5 * np.einsum("ij,ij->j", s, t))
+        r += delta
+        if (delta <= _NEWTON_RTOL * (r + b_max)).all():
+            break
+    return r
+
+
+def group_envelope(
+    matrices: list[np.ndarray],
+    strengths: list[float],
+    radius: float,
+    grads: list[np.ndarray],
+) -> float:
+    """The group term smoothed for L-BFGS (its Moreau envelope), and its
+    gradient added into ``grads``.
+
+    Each column :math:`w` of ``matrices[l]`` costs ``strengths[l]`` times the
+    Huber function of its norm, :math:`\\lVert w \\rVert^2 / (2\\rho)` up to
+    :math:`\\rho` = ``radius``, :math:`\\lVert w \\rVert - \\rho / 2` beyond:
+    the Moreau envelope of :math:`\\lambda \\lVert w \\rVert` with smoothing
+    :math:`\\rho / \\lambda`.  Its gradient, :math:`\\lambda w / \\max(\\lVert
+    w \\rVert, \\rho)`, is the group term's own outside the radius.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp.penalties import group_envelope
+    >>> W, G = np.array([[3.0, 0.0], [4.0, 0.1]]), np.zeros((2, 2))
+    >>> float(group_envelope([W], [2.0], 1.0, [G]))
+    9.01
+    >>> G
+    array([[1.2, 0. ],
+           [1.6, 0.2]])
+    """
+    total = 0.0
+    for W, strength, G in zip(matrices, strengths, grads):
+        norms = column_norms(W)
+        huber = np.where(norms <= radius, norms**2 / (2 * radius), norms - radius / 2)
+        total += strength * np.add.reduce(huber)
+        G += W * (strength / np.maximum(norms, radius))
+    return total
+
+
+def zero_small_groups(matrices: list[np.ndarray], radius: float) -> None:
+    """Set to exactly 0, in place, every column of norm at most ``radius``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp.penalties import zero_small_groups
+    >>> W = np.array([[3.0, 1e-4], [4.0, 0.0]])
+    >>> zero_small_groups([W], 1e-3)
+    >>> W
+    array([[3., 0.],
+           [4., 0.]])
+    """
+    for W in matrices:
+        W[:, column_norms(W) <= radius] = 0

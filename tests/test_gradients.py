@@ -14,12 +14,14 @@ own examples (weighted and unweighted) in every run.  Then
    gradient (this is what catches a sample weight missing from one loss's
    gradient, a doubled L2 gradient or a flipped relu derivative);
 3. without the L1 subgradient it is the smooth part's gradient: the finite
-   differences of the reference objective without its L1 term;
+   differences of the reference objective without its L1 and group terms;
 4. training reports the reference value (``loss_curve_``) and steps along the
    smooth gradient: one GD or SGD step from the drawn weights equals the
    written proximal-gradient step, ``sign(w) max(|w - eta g| - eta lambda_1 / n,
-   0)`` with ``g`` the finite differences of 3 (and, as a consistency check,
-   exactly ``loss_and_grad``'s gradient, which 2 and 3 prove).
+   0)`` (for the group penalty, each hidden column ``u = w - eta g`` times
+   ``max(0, 1 - eta lambda_g sqrt(n_in) / (n ||u||))``) with ``g`` the finite
+   differences of 3 (and, as a consistency check, exactly ``loss_and_grad``'s
+   gradient, which 2 and 3 prove).
 
 Every expected value comes from the reference objective, its finite
 differences or a formula written out here; none from :mod:`skmlp`.
@@ -27,8 +29,9 @@ differences or a formula written out here; none from :mod:`skmlp`.
 Two kinks are kept out of the draws, because a finite difference across a kink
 measures neither one-sided derivative:
 
-- ``|w|`` at ``w = 0``: with an L1 part every weight is drawn with
-  ``|w| >= 0.05``, far beyond the finite-difference step (``1e-6``);
+- ``|w|`` at ``w = 0``: with an L1 or group part every weight is drawn with
+  ``|w| >= 0.05``, far beyond the finite-difference step (``1e-6``), so
+  every column norm is too;
 - ``relu`` at a pre-activation of 0: problems with a hidden pre-activation
   within ``1e-3`` of 0 are rejected (``assume``).  A step of ``1e-6`` on one
   parameter moves every pre-activation by far less than ``1e-3`` for these
@@ -98,8 +101,9 @@ REF_LOSSES = {
     ),
 }
 
-#: The L1 share r of each penalty name (None: no penalty at all).
-REF_L1_SHARE = {"l2": 0.0, "l1": 1.0, "elasticnet": None, None: None}
+#: The L1 share r of each penalty name (None: no penalty at all; the group
+#: penalty has no L1 or L2 part, its term is written in reference_objective).
+REF_L1_SHARE = {"l2": 0.0, "l1": 1.0, "elasticnet": None, "group": 0.0, None: None}
 
 
 def test_references_cover_the_registries():
@@ -117,7 +121,9 @@ def reference_objective(
 
     Sample-weighted mean loss plus ``alpha / n ((1 - r) / 2 ||W||^2 + r ||W||_1)``
     with ``n`` the weight sum, biases not penalized, ``penalty=None`` adding 0;
-    with ``smooth``, without the L1 term (the part training differentiates).
+    for ``"group"``, ``alpha / n sum_l sqrt(n_in_l) sum_j ||W_l[:, j]||`` over
+    the hidden layers instead; with ``smooth``, without the L1 and group terms
+    (the part training differentiates).
     """
     A = X
     for W, b in zip(coefs[:-1], intercepts[:-1]):
@@ -126,7 +132,12 @@ def reference_objective(
     w = np.ones(X.shape[0]) if sw is None else sw
     n = w.sum()
     value = (w * REF_LOSSES[loss](Y, z)).sum() / n
-    if pen is not None:
+    if pen == "group":
+        if not smooth:
+            norms = [np.linalg.norm(W, axis=0).sum() for W in coefs[:-1]]
+            fan_ins = [W.shape[0] for W in coefs[:-1]]
+            value += alpha / n * np.dot(np.sqrt(fan_ins), norms)
+    elif pen is not None:
         r = reference_l1_share(pen, r)
         squares = sum((W**2).sum() for W in coefs)
         absolutes = 0.0 if smooth else sum(np.abs(W).sum() for W in coefs)
@@ -141,9 +152,37 @@ def reference_l1_share(pen, l1_ratio):
 
 def reference_l1_strength(p):
     """lambda_1 = alpha r, the documented L1 strength (0 without a penalty)."""
-    if p["pen"] is None:
+    if p["pen"] in (None, "group"):
         return 0.0
     return p["alpha"] * reference_l1_share(p["pen"], p["l1_ratio"])
+
+
+def reference_group_strength(p):
+    """lambda_g = alpha for the group penalty, else 0."""
+    return p["alpha"] if p["pen"] == "group" else 0.0
+
+
+def reference_group_term(p, theta):
+    """The group term's gradient at ``theta`` (flat, times ``n``): each hidden
+    column ``w`` of fan-in ``n_in`` gets ``lambda_g sqrt(n_in) w / ||w||``."""
+    coefs, intercepts = reference_unpack(theta.copy(), p["layout"].layer_units)
+    lam = reference_group_strength(p)
+    for W in coefs[:-1]:
+        W[...] = lam * np.sqrt(W.shape[0]) * W / np.linalg.norm(W, axis=0)
+    for W in coefs[-1:] + intercepts:
+        W[...] = 0
+    return reference_pack(coefs, intercepts)
+
+
+def reference_block_threshold(p, theta, tau_per_row):
+    """The group penalty's proximal step on the hidden columns of the flat
+    ``theta``: each column ``u`` of fan-in ``n_in`` times
+    ``max(0, 1 - tau_per_row sqrt(n_in) / ||u||)``."""
+    coefs, intercepts = reference_unpack(theta.copy(), p["layout"].layer_units)
+    for W in coefs[:-1]:
+        tau = tau_per_row * np.sqrt(W.shape[0])
+        W[...] *= np.maximum(0, 1 - tau / np.linalg.norm(W, axis=0))
+    return reference_pack(coefs, intercepts)
 
 
 def reference_unpack(theta, units):
@@ -259,7 +298,7 @@ def problems(draw, task_name=None, max_samples=8):
     # pre-activations exactly on the kink and get most relu draws rejected.
     theta = rng.uniform(-1.0, 1.0, layout.size)
     penalty = penalty_from_params(pen, alpha, l1_ratio)
-    if penalty.l1:
+    if penalty.l1 or penalty.group:
         w = theta[: layout.n_coef]
         w += np.where(w >= 0, L1_MARGIN, -L1_MARGIN)
     X = rng.uniform(-2.0, 2.0, (n, n_features))
@@ -415,9 +454,10 @@ def test_gradient_matches_central_differences(task, data):
 @pytest.mark.parametrize("task", ALL_TASKS)
 @given(data=st.data())
 def test_subgradient_flag_only_drops_the_l1_term(task, data):
-    """Training's gradient (no L1 subgradient) is the smooth part's: the
-    finite differences of the reference objective without its L1 term, and
-    the full gradient less exactly the written ``lambda_1 sign(W) / n``."""
+    """Training's gradient (no L1 or group subgradient) is the smooth part's:
+    the finite differences of the reference objective without its L1 and
+    group terms, and the full gradient less exactly the written
+    ``lambda_1 sign(W) / n`` (or the group term's gradient over ``n``)."""
     p = data.draw(problems(task))
     _avoid_relu_kink(p)
     _avoid_saturation(p)
@@ -431,6 +471,7 @@ def test_subgradient_flag_only_drops_the_l1_term(task, data):
     n_coef = reference_n_coef(p)
     l1_term = np.zeros_like(full)
     l1_term[:n_coef] = reference_l1_strength(p) * np.sign(p["theta"][:n_coef]) / n
+    l1_term += reference_group_term(p, p["theta"]) / n
     # |(full - smooth) - term| <= 1e-14 + 1e-12 |smooth|, the bound of
     # assert_allclose(smooth, full - term, rtol=1e-12, atol=1e-14).
     excess = np.abs((full - smooth) - l1_term) - (1e-14 + 1e-12 * np.abs(smooth))
@@ -505,6 +546,10 @@ def test_training_reports_the_objective_and_steps_along_its_gradient(p, solver):
     def proximal_step(g):
         step = p["theta"] - eta * g
         step[:n_coef] = reference_soft_threshold(step[:n_coef], tau)
+        if reference_group_strength(p):
+            step = reference_block_threshold(
+                p, step, eta * reference_group_strength(p) / n
+            )
         return step
 
     # A gradient within the bounds of test_gradient_matches_central_differences
@@ -521,7 +566,7 @@ def test_training_reports_the_objective_and_steps_along_its_gradient(p, solver):
     value, grad = evaluate(p, p["theta"], l1_subgradient=False)
     assert model.loss_curve_ == [pytest.approx(value, rel=1e-13, abs=1e-15)]
     np.testing.assert_allclose(theta_after, proximal_step(grad), rtol=1e-13, atol=1e-15)
-    if not reference_l1_strength(p):
+    if not (reference_l1_strength(p) or reference_group_strength(p)):
         np.testing.assert_array_equal(theta_after, p["theta"] - eta * grad)
 
 
