@@ -503,3 +503,25 @@ def test_training_a_quantized_model_further_starts_from_its_decoded_weights(mode
     reference.fit(X_IRIS, Y_IRIS)
     assert all(np.array_equal(a, b) for a, b in zip(continued.coefs_, reference.coefs_))
     assert isinstance(start.coefs_[0], DenseWeights)
+
+
+def test_structured_pruning_removes_the_units_the_group_penalty_dropped():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X = scale(X)
+    model = MLPClassifier(
+        (32, 32), penalty="group", alpha=1.0, max_iter=200, random_state=0
+    )
+    model.fit(X, y)
+    dropped = [len(units) for units in model.dropped_units_]
+    assert min(dropped) > 5
+    smaller = prune(model, 0.0, structured=True)
+    assert smaller.hidden_layer_sizes == tuple(32 - d for d in dropped)
+    assert all(len(units) == 0 for units in smaller.dropped_units_)
+    # Their constant outputs folded into the next biases: the same function,
+    # up to the order of float64 additions (no fine-tuning).
+    np.testing.assert_allclose(
+        smaller.predict_proba(X), model.predict_proba(X), rtol=1e-12, atol=1e-15
+    )
+    assert smaller.score(X, y) == model.score(X, y)
