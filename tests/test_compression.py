@@ -54,13 +54,16 @@ def regressor():
 
 
 def _snapshot(estimator):
-    return [W.copy() for W in estimator.coefs_], estimator.get_params()
+    coefs = [W.copy() for W in estimator.coefs_]
+    return coefs, estimator.get_params(), pickle.dumps(estimator)
 
 
 def _unchanged(estimator, snapshot):
-    coefs, params = snapshot
+    coefs, params, pickled = snapshot
     assert all(np.array_equal(a, b) for a, b in zip(estimator.coefs_, coefs))
     assert estimator.get_params() == params
+    # Every other attribute too: fitted state, optimizer state, caches.
+    assert pickle.dumps(estimator) == pickled
 
 
 METHODS = {
