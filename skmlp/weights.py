@@ -37,8 +37,8 @@ float array              itself
                          :math:`c`: :math:`w = c_k`
 =======================  ==================================================
 
-Integers of 4 bits are stored two to a byte; indices use the smallest
-unsigned type that holds them.
+Integers of 1, 2 or 4 bits are packed 8, 4 or 2 to a byte; indices use the
+smallest unsigned type that holds them.
 
 Examples
 --------
@@ -84,8 +84,9 @@ def _uint_for(largest: int) -> np.dtype:
 def pack_codes(codes: np.ndarray, bits: int) -> np.ndarray:
     """Unsigned integers below ``2**bits`` in as few bytes as they need.
 
-    4-bit codes go two to a byte (the first in the low half); wider codes
-    take the smallest unsigned type that holds ``bits`` bits.
+    Codes of 1, 2 or 4 bits go 8, 4 or 2 to a byte (the first in the lowest
+    bits); wider codes take the smallest unsigned type that holds ``bits``
+    bits.
 
     Examples
     --------
@@ -96,24 +97,26 @@ def pack_codes(codes: np.ndarray, bits: int) -> np.ndarray:
     2
     >>> unpack_codes(packed, bits=4, size=3)
     array([ 1, 15,  7], dtype=uint8)
+    >>> pack_codes(np.array([1, 0, 1, 1]), bits=1)
+    array([13], dtype=uint8)
     """
     codes = np.asarray(codes)
-    if bits == 4:
-        low = codes[0::2].astype(np.uint8)
-        high = np.zeros_like(low)
-        high[: codes[1::2].shape[0]] = codes[1::2]
-        return low | (high << 4)
-    return codes.astype(_uint_for(2**bits - 1))
+    if bits >= 8:
+        return codes.astype(_uint_for(2**bits - 1))
+    per_byte = 8 // bits
+    padded = np.zeros(-(-codes.shape[0] // per_byte) * per_byte, dtype=np.uint8)
+    padded[: codes.shape[0]] = codes
+    shifts = np.arange(0, 8, bits, dtype=np.uint8)
+    return np.bitwise_or.reduce(padded.reshape(-1, per_byte) << shifts, axis=1)
 
 
 def unpack_codes(packed: np.ndarray, bits: int, size: int) -> np.ndarray:
     """The ``size`` codes :func:`pack_codes` stored in ``packed``."""
-    if bits == 4:
-        codes = np.empty(2 * packed.shape[0], dtype=np.uint8)
-        np.bitwise_and(packed, 15, out=codes[0::2])
-        np.right_shift(packed, 4, out=codes[1::2])
-        return codes[:size]
-    return packed[:size]
+    if bits >= 8:
+        return packed[:size]
+    shifts = np.arange(0, 8, bits, dtype=np.uint8)
+    codes = (packed[:, np.newaxis] >> shifts) & np.uint8(2**bits - 1)
+    return codes.reshape(-1)[:size]
 
 
 # -------------------------------------------------------------------- values
@@ -187,8 +190,9 @@ class CodebookValues:
     """Numbers stored as indices into a short codebook of shared values.
 
     Value :math:`i` is :math:`c_{k_i}`: :math:`n` numbers cost :math:`n`
-    indices of :math:`\\lceil \\log_2 K \\rceil` bits (4 for up to 16
-    values) and :math:`K` codebook entries.  The codebook may itself be
+    indices of :math:`\\lceil \\log_2 K \\rceil` bits (1, 2 or 4 bits are
+    packed 8, 4 or 2 to a byte; more take 8 or 16) and :math:`K` codebook
+    entries.  The codebook may itself be
     quantized (a :class:`QuantizedValues`).
 
     Parameters
@@ -197,7 +201,7 @@ class CodebookValues:
         The shared values :math:`c`.
     codes : ndarray
         The indices :math:`k_i`, packed by :func:`pack_codes`.
-    bits : {4, 8, 16}
+    bits : {1, 2, 4, 8, 16}
         Bits per index.
     size : int
         How many values.
@@ -217,7 +221,7 @@ class CodebookValues:
     @staticmethod
     def bits_for(n_values: int) -> int:
         """Bits per index for a codebook of ``n_values`` entries."""
-        return next(b for b in (4, 8, 16) if n_values <= 2**b)
+        return next(b for b in (1, 2, 4, 8, 16) if n_values <= 2**b)
 
     def decode(self, groups=None) -> np.ndarray:
         """:math:`c_{k_i}` for every value."""

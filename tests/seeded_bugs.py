@@ -33,8 +33,12 @@ FIT = FID + "test_fit_matches_sklearn"
 ETA = "return learning_rate * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)"
 SW = "    if sample_weight is not None:\n        out *= sample_weight.reshape(-1, 1)"
 OBJECTIVE = (
-    "        objective = Objective(layout, self.activation, self._loss_name(), penalty)"
+    "        return Objective("
+    "layout, self.activation, self._loss_name(), penalty, kept)"
 )
+COMP = "tests/test_compression.py::"
+PROPS = "tests/test_compression_properties.py::"
+KEPT = "            theta[:n_coef] *= objective.kept"
 STEPS = [OPT + "test_steps_follow_the_written_rule"]
 ONE_STEP = [OPT + "test_one_step_from_a_given_state_follows_the_written_rule"]
 L1_REST = [PEN + "test_every_optimizer_comes_to_rest_at_the_l1_minimum"]
@@ -191,6 +195,78 @@ BUGS = {
             FID + "test_multiclass_early_stopping_split_is_stratified",
             FIT,
         ],
+    ),
+    "quantize_one_level_too_many": (
+        "weights",
+        "        top = 2 ** (bits - 1) - 1\n        groups",
+        "        top = 2 ** (bits - 1)\n        groups",
+        [
+            COMP + "test_quantized_weights_are_stored_integers_times_unit_scales",
+            PROPS + "test_quantization_is_off_by_at_most_half_a_step",
+        ],
+    ),
+    "prune_falls_short_of_the_sparsity": (
+        "compression/_pruning",
+        "    n_zero = _n_reaching(sparsity, n)",
+        "    n_zero = int(sparsity * n) - 1",
+        [
+            COMP + "test_global_pruning_zeroes_the_smallest_weights",
+            PROPS + "test_pruning_only_adds_zeros_and_reaches_the_sparsity",
+        ],
+    ),
+    "pruned_weights_move_in_stochastic_training": (
+        "_training",
+        KEPT,
+        "            pass",
+        [
+            COMP + "test_a_warm_start_from_pruned_layers_keeps_their_zeros",
+            COMP + "test_continued_training_keeps_structural_zeros",
+        ],
+    ),
+    "pruned_weights_move_in_lbfgs": (
+        "_lbfgs",
+        "    return [free if k else (0, 0) for k in kept]",
+        "    return [free for k in kept]",
+        [COMP + "test_a_warm_start_from_pruned_layers_keeps_their_zeros"],
+    ),
+    "low_rank_without_singular_values": (
+        "compression/_encoding",
+        "    left = (U[:, :r] * s[:r]).astype(W.dtype)",
+        "    left = U[:, :r].astype(W.dtype)",
+        [
+            COMP + "test_low_rank_is_the_truncated_svd",
+            PROPS + "test_full_rank_reproduces_the_predictions",
+        ],
+    ),
+    "distilled_output_layer_not_rescaled": (
+        "compression/_distillation",
+        "    student.coefs_[-1] *= temperature",
+        "    student.coefs_[-1] *= 1.0",
+        [COMP + "test_temperature_sets_the_targets_and_the_output_scale"],
+    ),
+    "removed_units_not_folded_into_the_next_bias": (
+        "compression/_pruning",
+        "            intercepts[layer + 1] + (folded * ~keep) @ coefs[layer + 1]",
+        "            intercepts[layer + 1] + (folded * 0) @ coefs[layer + 1]",
+        [
+            COMP + "test_structured_pruning_drops_dead_units_exactly",
+            COMP
+            + "test_structured_pruning_removes_the_units_the_group_penalty_dropped",
+        ],
+    ),
+    "two_bit_codes_packed_as_four": (
+        "weights",
+        "        return next(b for b in (1, 2, 4, 8, 16) if n_values <= 2**b)",
+        "        return next(b for b in (4, 8, 16) if n_values <= 2**b)",
+        [COMP + "test_shared_weights_use_at_most_n_values_per_layer"],
+    ),
+    "pickle_loses_the_views": (
+        "_params",
+        "            self.coefs_, self.intercepts_ = list(coefs), list(intercepts)\n"
+        "        if best_is_theta",
+        "            self.coefs_, self.intercepts_ = [c.copy() for c in coefs], "
+        "list(intercepts)\n        if best_is_theta",
+        [COMP + "test_a_pickle_holds_each_weight_once"],
     ),
     **{
         f"every_{activation}_fit_raises": (

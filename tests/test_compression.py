@@ -154,6 +154,21 @@ def test_per_layer_pruning_reaches_the_sparsity_in_every_layer(model):
 
 
 @pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_a_warm_start_from_pruned_layers_keeps_their_zeros(solver):
+    """What fine-tuning relies on, seen before prune re-stores the layers:
+    training itself never moves a structural zero."""
+    base = MLPClassifier((16,), solver=solver, max_iter=100, random_state=0)
+    base.fit(X_IRIS, Y_IRIS)
+    pruned = prune(base, 0.8)
+    zeros = [np.asarray(W) == 0 for W in pruned.coefs_]
+    pruned.set_params(warm_start=True, max_iter=30).fit(X_IRIS, Y_IRIS)
+    assert all(isinstance(W, np.ndarray) for W in pruned.coefs_)
+    for W, zero in zip(pruned.coefs_, zeros):
+        assert np.all(W[zero] == 0)
+        assert np.all(W[~zero] != 0)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
 def test_fine_tuning_keeps_pruned_weights_at_exactly_zero(solver):
     base = MLPClassifier((16,), solver=solver, max_iter=100, random_state=0)
     base.fit(X_IRIS, Y_IRIS)
@@ -283,7 +298,9 @@ def test_shared_weights_use_at_most_n_values_per_layer(model):
     shared = share_weights(model, 4, random_state=0)
     for W in shared.coefs_:
         assert np.unique(np.asarray(W)).size <= 4
-        assert W.values.codes.nbytes == (W.shape[0] * W.shape[1] + 1) // 2
+        # Four values: 2-bit indices, four to a byte.
+        assert W.values.bits == 2
+        assert W.values.codes.nbytes == -(-W.shape[0] * W.shape[1] // 4)
 
 
 @pytest.mark.parametrize("init", ["linear", "k-means++", "random"])

@@ -20,7 +20,7 @@ from sklearn.preprocessing import scale
 
 from skmlp import MLPClassifier
 from skmlp.compression import distill, low_rank, prune, quantize, share_weights
-from skmlp.weights import QuantizedValues
+from skmlp.weights import QuantizedValues, pack_codes, unpack_codes
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -138,3 +138,13 @@ def test_a_distilled_copy_reaches_the_teachers_accuracy(seed):
     top_two = np.sort(P, axis=1)[:, -2:]
     undecided = np.mean(top_two[:, 1] - top_two[:, 0] <= 2 * distance)
     assert fitted.score(X, Y) >= teacher.score(X, Y) - undecided
+
+
+@given(st.sampled_from([1, 2, 4, 8, 16]), st.data())
+def test_packed_codes_unpack_to_themselves(bits, data):
+    codes = data.draw(
+        hnp.arrays(np.int64, st.integers(0, 50), elements=st.integers(0, 2**bits - 1))
+    )
+    packed = pack_codes(codes, bits)
+    assert packed.nbytes == -(-codes.size * bits // 8)
+    assert np.array_equal(unpack_codes(packed, bits, codes.size), codes)

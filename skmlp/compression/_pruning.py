@@ -163,9 +163,7 @@ def _prune_units(estimator, sparsity, X, y, sample_weight, max_iter):
     for layer in range(len(coefs) - 1):
         mean_output = None if outputs is None else np.abs(outputs[layer]).mean(axis=0)
         keep = _units_to_keep(coefs[layer], coefs[layer + 1], mean_output, sparsity)
-        folded = _removed_outputs(
-            estimator, coefs[layer], intercepts[layer], outputs, layer
-        )
+        folded = _removed_outputs(estimator, coefs[layer], outputs, layer)
         intercepts[layer + 1] = (
             intercepts[layer + 1] + (folded * ~keep) @ coefs[layer + 1]
         )
@@ -191,7 +189,7 @@ def _units_to_keep(W_in, W_out, mean_output, sparsity):
     return keep
 
 
-def _removed_outputs(estimator, W_in, b, outputs, layer):
+def _removed_outputs(estimator, W_in, outputs, layer):
     """What each unit of ``layer`` passes on when removed: its mean output
     over X, or (without X) its constant output if it has no inputs."""
     if outputs is not None:
