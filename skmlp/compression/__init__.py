@@ -24,7 +24,11 @@ True
 
 Training a compressed model further (``warm_start=True``, ``partial_fit``)
 trains its decoded weights in floating point, keeping pruned weights at
-exactly zero; quantize or share its weights again afterwards.
+exactly zero; its layers are then dense arrays again, with the optimizer's
+state beside them.  ``prune(model, 0.0)`` stores a pruned model's zeros
+sparse again (nothing else changes); quantize or share its weights again
+afterwards.  A distilled student is an ordinary fit and keeps its
+optimizer's state (``partial_fit`` continues it); compress it to drop it.
 
 The measured trade-offs on digits are in ``docs/compression.md``
 (``python benchmarks/bench_compression.py``).
