@@ -28,7 +28,7 @@ def bench():
     benchmarks directory on sys.path (dataclasses need them registered)."""
     sys.path.insert(0, str(BENCHMARKS))
     names = ["_common", "bench_epoch", "bench_memory", "bench_optimizers"]
-    names += ["bench_scaling", "bench_compression"]
+    names += ["bench_scaling", "bench_compression", "bench_penalties"]
     try:
         for name in names:
             spec = importlib.util.spec_from_file_location(
@@ -367,6 +367,35 @@ def test_bench_compression(bench, tmp_path, capsys):
     assert "threadpool: " in text and "skmlp from " in text
     assert re.search(r"targets met: \d+ of 10", text)
     assert "| method | test accuracy | vs teacher (points) |" in out.read_text()
+
+
+def test_bench_penalties(bench, tmp_path, capsys):
+    """A row per solver, every penalty's ratio to none and scikit-learn's
+    reference (none for AdaGrad) parsing."""
+    script = bench["bench_penalties"]
+    out = tmp_path / "penalties.md"
+    rows = script.main(["--quick", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert [r[1] for r in rows] == script.SOLVERS
+    lines = text.splitlines()
+    header = next(line for line in lines if line.startswith("cell  "))
+    printed = [line for line in lines if line.startswith("tiny (1 ep)  ")]
+    columns = re.split(r"\s{2,}", header.strip())
+    table = [dict(zip(columns, re.split(r"\s{2,}", line.strip()))) for line in printed]
+    assert [row["solver"] for row in table] == script.SOLVERS
+    for solver, row in zip(script.SOLVERS, table, strict=True):
+        assert _positive_finite(float(row["none s/epoch"]))
+        for penalty in script.PENALTIES[1:]:
+            assert _positive_finite(float(row[f"{penalty}/none"].rstrip("x")))
+        reference = [row["sklearn l2 s/epoch"], row["sklearn/none"]]
+        if solver == "AdaGrad()":
+            assert reference == ["-", "-"]
+        else:
+            assert _positive_finite(float(reference[1].rstrip("x")))
+    assert re.search(r"group/none: min \d+\.\d\dx, max \d+\.\d\dx", text)
+    assert "threadpool: " in text and "skmlp from " in text
+    md = out.read_text()
+    assert "| cell | solver | none s/epoch | l2/none | l1/none |" in md
 
 
 def test_each_library_fits_in_its_own_worker(bench):

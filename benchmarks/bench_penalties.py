@@ -1,0 +1,132 @@
+"""What each penalty costs per epoch: skmlp's MLPClassifier with penalty None,
+"l2", "l1", "elasticnet" and "group", each as a ratio to no penalty.
+
+Per cell and solver ("sgd", "adam" and the optimizer object AdaGrad()) every
+fit runs a fixed number of epochs (tol=0); the fits are interleaved over the
+penalties, ``--repeats`` rounds, and a figure is the fastest round's seconds
+per epoch.  scikit-learn's MLPClassifier (L2, its default) on the same cell
+is the reference (it has no AdaGrad).  Cells: digits standardized, and
+make_classification(20_000 x 256), both float32, batch 200.
+
+Usage::
+
+    python benchmarks/bench_penalties.py                # about five minutes
+    python benchmarks/bench_penalties.py --quick        # tiny, checks the table
+    python benchmarks/bench_penalties.py --out penalties.md
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import _common
+import numpy as np
+from sklearn.datasets import load_digits, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+
+import skmlp
+from skmlp.optimizers import AdaGrad
+
+PENALTIES = [None, "l2", "l1", "elasticnet", "group"]
+SOLVERS = ["sgd", "adam", "AdaGrad()"]
+# name: (hidden, epochs per fit, how to make X, y)
+CELLS = {
+    "digits 256x256": ((256, 256), 10, lambda: load_digits(return_X_y=True)),
+    "synthetic 20k x 256, 512x512": (
+        (512, 512),
+        2,
+        lambda: make_classification(
+            20_000, n_features=256, n_informative=64, n_classes=10, random_state=0
+        ),
+    ),
+}
+QUICK = {"tiny": ((16,), 1, lambda: load_digits(return_X_y=True))}
+
+
+def parse_args(argv=None):
+    p = _common.parser(__doc__)
+    p.add_argument("--quick", action="store_true", help="one tiny cell, one round")
+    p.add_argument("--repeats", type=int, default=3, help="rounds of fits")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.repeats = 1
+    return args
+
+
+def data(make, quick):
+    X, y = make()
+    if quick:
+        X, y = X[:300], y[:300]
+    return np.ascontiguousarray(StandardScaler().fit_transform(X), "float32"), y
+
+
+def fit(lib, hidden, solver, penalty, epochs, X, y):
+    """Seconds per epoch of one fit, and other processes' CPU seconds."""
+    params = _common.fixed_epochs(hidden, solver, 200, epochs)
+    if lib == "skmlp":
+        params.update(penalty=penalty)
+        if solver == "AdaGrad()":
+            params.update(solver=AdaGrad())
+    est, seconds, other = _common.timed(
+        lambda: _common.estimator(lib)(**params).fit(X, y)
+    )
+    if est.n_iter_ != epochs:
+        raise RuntimeError(f"{lib} {solver} {penalty}: {est.n_iter_} epochs")
+    return seconds / epochs, other / epochs
+
+
+def measure(hidden, solver, epochs, X, y, repeats):
+    """Per penalty (and "sklearn"): the fastest round's seconds per epoch,
+    and the background load over all rounds."""
+    runs = [("skmlp", p) for p in PENALTIES]
+    if solver in ("sgd", "adam"):
+        runs.append(("sklearn", "l2"))
+    fits = {run: [] for run in runs}
+    for _ in range(repeats):
+        for lib, penalty in runs:
+            fits[lib, penalty].append(fit(lib, hidden, solver, penalty, epochs, X, y))
+    best = {
+        p if lib == "skmlp" else lib: min(s for s, _ in f)
+        for (lib, p), f in fits.items()
+    }
+    return best, _common.load([f for run in fits.values() for f in run])
+
+
+def row(cell, solver, best, load):
+    none, ref = best[None], best.get("sklearn")
+    cells = [f"{best[p] / none:.2f}x" for p in PENALTIES[1:]]
+    cells += [f"{ref:.4g}", f"{ref / none:.2f}x"] if ref else ["-", "-"]
+    return [cell, solver, f"{none:.4g}", *cells, f"{load:.2f}"]
+
+
+HEADER = ["cell", "solver", "none s/epoch", *(f"{p}/none" for p in PENALTIES[1:])]
+HEADER += ["sklearn l2 s/epoch", "sklearn/none", "bg load"]
+
+
+def main(argv=None):
+    """Run the benchmark; return the table's rows."""
+    args = parse_args(argv)
+    rows = []
+    with _common.thread_limits(args.threads), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for name, (hidden, epochs, make) in (QUICK if args.quick else CELLS).items():
+            X, y = data(make, args.quick)
+            fit("skmlp", hidden, "adam", None, 1, X, y)  # warm-up, loads BLAS
+            if not rows:
+                info = [*_common.machine_info(), _common.skmlp_line(skmlp.__file__)]
+                info.append(f"float32, batch 200, {args.repeats} rounds, fastest")
+                print("\n".join(info), flush=True)
+            for solver in SOLVERS:
+                best, load = measure(hidden, solver, epochs, X, y, args.repeats)
+                rows.append(row(f"{name} ({epochs} ep)", solver, best, load))
+                print(" ".join(rows[-1]), flush=True)
+    group = [float(r[HEADER.index("group/none")][:-1]) for r in rows]
+    lines = [f"group/none: min {min(group):.2f}x, max {max(group):.2f}x"]
+    title = "skmlp: seconds per epoch by penalty"
+    _common.report(title, info, HEADER, rows, lines, args.out)
+    return rows
+
+
+if __name__ == "__main__":
+    main()
