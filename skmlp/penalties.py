@@ -465,28 +465,52 @@ def scaled_block_soft_threshold(
     array([[2.4, 0. ],
            [3.2, 0. ]])
     """
-    v = weights.astype(np.float64)
-    b = strength * steps.astype(np.float64)
-    keep = column_norms(v / steps) > strength
-    if not keep.all():
-        v, b = v[:, keep], b[:, keep]
-    r = _secular_root(v, b)
-    t = np.add(b, r, out=b)
-    np.divide(r, t, out=t)
-    out[...] = 0
-    out[:, keep] = np.multiply(v, t, out=v)
+    n_in, n_out = weights.shape
+    # A block of columns at a time, in four float64 buffers of at most
+    # _PIECE entries allocated once per call: fewer and smaller temporaries
+    # than whole-matrix float64 copies (which cost page faults every step).
+    width = max(1, min(n_out, _PIECE // max(n_in, 1)))
+    buffers = np.empty((4, n_in * width))
+    for start in range(0, n_out, width):
+        cols = slice(start, min(start + width, n_out))
+        _scaled_block(weights[:, cols], steps[:, cols], strength, out[:, cols], buffers)
     return out
 
 
-def _secular_root(v, b):
+def _scaled_block(weights, steps, strength, out, buffers):
+    """:func:`scaled_block_soft_threshold` on the columns ``weights``, with
+    ``buffers`` (4 rows of at least their size) as its float64 workspace."""
+    n_in, k = weights.shape
+    v, b, t, s = (row[: n_in * k].reshape(n_in, k) for row in buffers)
+    np.copyto(v, weights)
+    np.multiply(steps, strength, out=b, dtype=np.float64)
+    keep = column_norms(np.divide(v, steps, out=s)) > strength
+    if not keep.all():
+        m = int(np.count_nonzero(keep))
+        v, b = v[:, keep], b[:, keep]
+        t, s = (row[: n_in * m].reshape(n_in, m) for row in buffers[2:])
+    r = _secular_root(v, b, t, s)
+    np.add(b, r, out=t)
+    np.divide(r, t, out=t)
+    if keep.all():
+        np.multiply(v, t, out=out, casting="same_kind")
+    else:
+        out[...] = 0
+        out[:, keep] = np.multiply(v, t, out=v)
+
+
+def _secular_root(v, b, t, s):
     """Per column, the root ``r > 0`` of ``sum_i v_i^2 / (r + b_i)^2 = 1``
     (each column's ``||v / b|| > 1``), by Newton's method on the concave
-    ``psi = (sum_i v_i^2 / (r + b_i)^2)^(-1/2)`` from below: from ``||v|| -
-    max_i b_i``, which is below the root (there every term's denominator is
-    at most ``||v||^2``), or 0."""
+    ``psi = (sum_i v_i^2 / (r + b_i)^2)^(-1/2)`` from below, in the buffers
+    ``t`` and ``s`` (like ``v``).  The start, ``||v||`` less the
+    ``v_i^2``-weighted mean of the ``b_i``, is below the root by Jensen's
+    inequality (``1 / x^2`` is convex, so the sum there is at least 1), or
+    0; it saves about one iteration over ``||v|| - max_i b_i``."""
     b_max = b.max(axis=0, initial=0)
-    r = np.maximum(column_norms(v) - b_max, 0)
-    t, s = np.empty_like(v), np.empty_like(v)
+    squares = np.einsum("ij,ij->j", v, v)
+    mean_b = np.einsum("ij,ij,ij->j", v, v, b) / np.where(squares > 0, squares, 1)
+    r = np.maximum(np.sqrt(squares) - mean_b, 0)
     for _ in range(_NEWTON_MAX):
         np.add(b, r, out=t)
         np.divide(v, t, out=s)
