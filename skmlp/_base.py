@@ -183,7 +183,8 @@ class _BaseMLP(_WeightState, BaseEstimator):
         kept = None if first_pass else self._kept_weights(layout, theta.dtype)
         if kept is not None:
             theta[: layout.n_coef] *= kept
-        self._kept = kept
+        # One bit per weight: kept beside weights that take 32 or 64.
+        self._kept = None if kept is None else np.packbits(kept.astype(bool))
         return Objective(layout, self.activation, self._loss_name(), penalty, kept)
 
     def _training_data(self, X, y, sample_weight, incremental, fresh, encoded, reset):

@@ -31,9 +31,9 @@ class _WeightState:
                 if z is not None:
                     view[z] = 0
             return kept[: layout.n_coef]
-        kept = getattr(self, "_kept", None)
-        if kept is not None and kept.shape == (layout.n_coef,):
-            return kept.astype(dtype, copy=False)
+        bits = getattr(self, "_kept", None)
+        if bits is not None and bits.shape == (-(-layout.n_coef // 8),):
+            return np.unpackbits(bits, count=layout.n_coef).astype(dtype)
         return None
 
     def _report_sparsity(self):

@@ -545,3 +545,22 @@ def test_structured_pruning_removes_the_units_the_group_penalty_dropped():
         smaller.predict_proba(X), model.predict_proba(X), rtol=1e-12, atol=1e-15
     )
     assert smaller.score(X, y) == model.score(X, y)
+
+
+def test_a_continued_pruned_model_keeps_its_mask_in_a_bit_per_weight():
+    X = np.random.default_rng(0).normal(size=(300, 64)).astype(np.float32)
+    y = np.arange(300) % 4
+    model = MLPClassifier((256,), max_iter=3, random_state=0).fit(X, y)
+    pruned = prune(model, 0.9)
+    pruned.partial_fit(X, y)
+    weights = sum(
+        W.nbytes + b.nbytes for W, b in zip(pruned.coefs_, pruned.intercepts_)
+    )
+    # The weights once, Adam's two moments, the mask at a bit per weight.
+    n_coef = sum(W.size for W in pruned.coefs_)
+    assert pruned._kept.nbytes == -(-n_coef // 8)
+    assert len(pickle.dumps(pruned)) < 3 * weights + n_coef // 8 + 8_000
+    zeros = [W == 0 for W in pruned.coefs_]
+    loaded = pickle.loads(pickle.dumps(pruned))
+    loaded.partial_fit(X, y)
+    assert all(np.all(W[z] == 0) for W, z in zip(loaded.coefs_, zeros))
