@@ -5,8 +5,9 @@ Digits standardized, float32, split 70/30; the teacher MLPClassifier((256,
 part.  Per row: test accuracy, its difference to the teacher's in points;
 parameters stored, over the teacher's; ``pickle.dumps`` length, and as "size"
 over the teacher's weights and biases at 4 bytes each; ``predict`` on 10,000
-rows tiled from the test set (the fastest of ``--repeats``), the teacher's time
-over it; seconds to make the model (the teacher: its fit); the issue's target.
+rows tiled from the test set (the fastest of ``--repeats`` rounds, each
+timing every model once), the teacher's time over it; seconds to make the
+model (the teacher: its fit); the issue's target.
 
 Usage::
 
@@ -93,13 +94,24 @@ def builders(teacher, X, y, args):
     }
 
 
-def measure(model, build, data, args):
+def predict_times(models, data, args):
+    """Each model's ``predict`` timings on ``args.rows`` rows, in rounds that
+    time every model once (so no model gets a quieter stretch of the run)."""
+    Xte = data[1]
+    big = np.tile(Xte, (-(-args.rows // len(Xte)), 1))[: args.rows]
+    runs = {name: [] for name in models}
+    for model in models.values():
+        model.predict(big)  # warm-up
+    for _ in range(args.repeats):
+        for name, model in models.items():
+            runs[name].append(_common.timed(lambda m=model: m.predict(big))[1:])
+    return runs
+
+
+def measure(model, build, data, runs):
     """One row's figures: accuracy, report, timings, test predictions, and
     (seconds, other processes' CPU seconds) pairs of what was timed."""
     _, Xte, _, yte = data
-    big = np.tile(Xte, (-(-args.rows // len(Xte)), 1))[: args.rows]
-    model.predict(big)  # warm-up
-    runs = [_common.timed(lambda: model.predict(big))[1:] for _ in range(args.repeats)]
     return dict(
         accuracy=model.score(Xte, yte),
         report=report(model),
@@ -143,12 +155,15 @@ def main(argv=None):
     with _common.thread_limits(args.threads), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         teacher, *fit = _common.timed(lambda: teacher.fit(Xtr, ytr))
-        figures = {}
+        models, builds = {}, {}
         for name, build in builders(teacher, Xtr, ytr, args).items():
-            model, *timing = _common.timed(build)
-            figures[name] = measure(
-                model, fit if model is teacher else timing, data, args
-            )
+            models[name], *timing = _common.timed(build)
+            builds[name] = fit if models[name] is teacher else timing
+        runs = predict_times(models, data, args)
+        figures = {
+            name: measure(model, builds[name], data, runs[name])
+            for name, model in models.items()
+        }
     ref, student = figures["teacher"], figures["distill into student"]
     budget = 4 * ref["report"].parameters
     info = [*_common.machine_info(), _common.skmlp_line(skmlp.__file__)]
