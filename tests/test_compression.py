@@ -564,3 +564,70 @@ def test_a_continued_pruned_model_keeps_its_mask_in_a_bit_per_weight():
     loaded = pickle.loads(pickle.dumps(pruned))
     loaded.partial_fit(X, y)
     assert all(np.all(W[z] == 0) for W, z in zip(loaded.coefs_, zeros))
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_distilling_on_the_hard_labels_alone_is_the_plain_fit(binary):
+    """hard_weight=1 at temperature 1: the targets are the one-hot labels,
+    so the student is the same fit as on the labels themselves, bit for
+    bit (the log loss of float one-hot targets has the same bits as of
+    boolean ones)."""
+    y = Y_IRIS == 2 if binary else Y_IRIS
+    teacher = MLPClassifier((8,), max_iter=50, random_state=0).fit(X_IRIS, y)
+    student = MLPClassifier((5,), max_iter=30, random_state=1)
+    fitted = distill(teacher, student, X_IRIS, y, temperature=1.0, hard_weight=1.0)
+    plain = MLPClassifier((5,), max_iter=30, random_state=1).fit(X_IRIS, y)
+    assert fitted.loss_curve_ == plain.loss_curve_
+    assert all(np.array_equal(a, b) for a, b in zip(fitted.coefs_, plain.coefs_))
+    assert np.array_equal(fitted.classes_, plain.classes_)
+
+
+def test_hard_weight_mixes_the_targets():
+    """The targets at hard_weight h are (1 - h) soft + h one-hot: a student
+    fit by hand to them with one full-batch step of plain gradient descent
+    is the distilled one."""
+    teacher = MLPClassifier((8,), max_iter=50, random_state=0).fit(X_IRIS, Y_IRIS)
+    params = dict(solver="sgd", momentum=0, max_iter=1, batch_size=150, random_state=0)
+    student = MLPClassifier((5,), **params)
+    fitted = distill(teacher, student, X_IRIS, Y_IRIS, temperature=1.0, hard_weight=0.3)
+    soft = teacher.predict_proba(X_IRIS)
+    soft = np.exp(np.log(soft) - np.log(soft).max(axis=1, keepdims=True))
+    soft /= soft.sum(axis=1, keepdims=True)
+    targets = 0.7 * soft + 0.3 * np.eye(3)[Y_IRIS]
+    reference = clone_fit_soft(student, targets, teacher)
+    for a, b in zip(fitted.coefs_, reference.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_low_rank_of_an_all_zero_layer_keeps_rank_one(model):
+    zeroed = copy.deepcopy(model)
+    zeroed.coefs_[1][...] = 0
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        small = low_rank(zeroed, energy=0.5)
+    assert small.coefs_[1].rank == 1
+    assert np.array_equal(np.asarray(small.coefs_[1]), np.zeros((16, 12)))
+
+
+def test_report_counts_the_stored_form_of_every_layer(model):
+    factored = low_rank(model, rank=2)
+    r = report(factored)
+    biases = sum(b.size for b in model.intercepts_)
+    stored = 2 * (4 + 16) + 2 * (16 + 12) + 2 * (12 + 3)
+    assert r.parameters == stored + biases and r.mult_adds == stored
+    # Quantized factors: the same counts, fewer bytes.
+    small = report(quantize(factored, 8))
+    assert (small.parameters, small.mult_adds) == (r.parameters, r.mult_adds)
+    assert small.nbytes < r.nbytes
+    ratios = small.ratios(r)
+    assert ratios["parameters"] == 1.0
+    assert ratios["nbytes"] == small.nbytes / r.nbytes
+    assert set(ratios) == {
+        "parameters",
+        "nonzero",
+        "nbytes",
+        "pickled_bytes",
+        "mult_adds",
+    }

@@ -103,3 +103,18 @@ def test_check_estimator(estimator):
     ]
     assert failed == []
     assert len(results) > 50
+
+
+def test_probabilities_are_there_only_for_a_classifier_recipe():
+    classifier = Compressed(
+        MLPClassifier((8,), max_iter=100, random_state=0), quantize_only
+    )
+    classifier.fit(X, Y)
+    assert np.array_equal(
+        classifier.predict_log_proba(X), classifier.estimator_.predict_log_proba(X)
+    )
+    regressor = Compressed(MLPRegressor(max_iter=50, random_state=0), quantize_only)
+    regressor.fit(X, X[:, 0])
+    assert not hasattr(regressor, "predict_proba")
+    assert not hasattr(regressor, "predict_log_proba")
+    assert regressor.score(X, X[:, 0]) == regressor.estimator_.score(X, X[:, 0])

@@ -247,7 +247,9 @@ def _ranks(layers, rank, energy):
 def _energy_rank(W, energy):
     s = np.linalg.svd(W.astype(np.float64), compute_uv=False)
     kept = np.cumsum(s**2) / np.sum(s**2) if s.any() else np.ones_like(s)
-    return int(np.searchsorted(kept, energy * (1 - 1e-12)) + 1)
+    # A hair below ``energy``: the cumulative share may round to just under
+    # 1.0 at full energy.
+    return min(int(np.searchsorted(kept, energy * (1 - 1e-12))) + 1, s.shape[0])
 
 
 def _factor(W, r):
