@@ -40,6 +40,12 @@ from skmlp._training import (
     StochasticConfig,
     fit_stochastic,
 )
+from skmlp._validation_set import (
+    ValidationLoss,
+    check_given,
+    scorer,
+    validation_data,
+)
 from skmlp.optimizers import SGD
 from skmlp.penalties import PENALTIES, penalty_from_params
 from skmlp.schedules import Adaptive, Constant, InvScaling, Schedule
@@ -131,7 +137,9 @@ class _BaseMLP(_WeightState, BaseEstimator):
     def _is_stochastic(self):
         return self.solver != "lbfgs"
 
-    def _fit(self, X, y, sample_weight, incremental, encoded=False):
+    def _fit(self, X, y, sample_weight, incremental, encoded=False, given=None):
+        """Fit to ``(X, y)``; ``given``: a validation set's ``(X_val, y_val,
+        sample_weight_val)``, or None."""
         hidden_sizes = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
@@ -143,6 +151,8 @@ class _BaseMLP(_WeightState, BaseEstimator):
         X, Y, sample_weight = self._training_data(
             X, y, sample_weight, incremental, fresh, encoded, reset
         )
+        if given is not None:
+            given = validation_data(self, *given, n_outputs=Y.shape[1])
         layout = _network.Layout([X.shape[1], *hidden_sizes, Y.shape[1]])
         rng = check_random_state(self.random_state)
         # A fresh fit can draw its initial weights again, which is how it
@@ -166,10 +176,10 @@ class _BaseMLP(_WeightState, BaseEstimator):
                     fresh_fit = first_pass and not incremental
                     restart = restart if fresh_fit else None
                     self._fit_stochastic(
-                        theta, objective, data, rng, incremental, restart
+                        theta, objective, data, rng, incremental, restart, given
                     )
                 else:
-                    self._fit_full_batch(theta, objective, data)
+                    self._fit_full_batch(theta, objective, data, given)
             except NonFiniteFit:
                 # Nothing was learned: no half-fitted model is left behind.
                 self._discard_fit()
@@ -201,11 +211,24 @@ class _BaseMLP(_WeightState, BaseEstimator):
                 f"has {self.n_outputs_} (n_outputs_); fit a new model (without "
                 "warm_start) for another number of outputs."
             )
+        sample_weight = self._sample_weights(X, Y, sample_weight, encoded)
+        return X, Y, sample_weight
+
+    def _sample_weights(self, X, Y, sample_weight, encoded):
+        """The training rows' validated weights (None: all 1); the
+        classifier multiplies in its ``class_weight``."""
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, ensure_non_negative=True
             )
-        return X, Y, sample_weight
+        return sample_weight
+
+    def _weigh_classes(self, Y, sample_weight, X):
+        """A validation set's float64 ``sample_weight`` (or None) in the
+        training weights' dtype, times its class weights (classifier)."""
+        if sample_weight is None:
+            return None
+        return _check_sample_weight(sample_weight, X)
 
     def _start_progress(self, theta, fresh):
         if fresh or self._progress.early_stopping != self.early_stopping:
@@ -285,13 +308,17 @@ class _BaseMLP(_WeightState, BaseEstimator):
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
-    def _fit_stochastic(self, theta, objective, data, rng, incremental, restart):
+    def _fit_stochastic(
+        self, theta, objective, data, rng, incremental, restart, validation
+    ):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         run = self._optimizer_run(theta, incremental)
         validation_score = None
         if self.early_stopping:
-            data, validation_score = self._validation_split(data, rng)
+            if validation is None:
+                data, validation = self._validation_split(data, rng)
+            validation_score = scorer(self, validation)
         config = StochasticConfig(
             batch_size=self._batch_size(data.X.shape[0]),
             shuffle=self.shuffle,
@@ -300,8 +327,13 @@ class _BaseMLP(_WeightState, BaseEstimator):
             n_iter_no_change=self.n_iter_no_change,
             verbose=bool(self.verbose),
             incremental=incremental,
+            validation_loss=_validation_loss(objective, validation, theta.dtype),
         )
         progress = self._progress
+        if config.validation_loss is None:
+            progress.validation_loss_curve = None
+        elif progress.validation_loss_curve is None:
+            progress.validation_loss_curve = []
         try:
             fit_stochastic(
                 theta,
@@ -323,6 +355,7 @@ class _BaseMLP(_WeightState, BaseEstimator):
         self.best_loss_ = progress.best_loss
         self.validation_scores_ = progress.validation_scores
         self.best_validation_score_ = progress.best_validation_score
+        self.validation_loss_curve_ = progress.validation_loss_curve
 
     def _validation_split(self, data, rng):
         X, Y, sw = data
@@ -336,12 +369,7 @@ class _BaseMLP(_WeightState, BaseEstimator):
                 "or the size of your dataset."
             )
         _check_split_weights(sw_train, sw_val)
-        y_val = self._decode_targets(Y_val)
-
-        def validation_score():
-            return self._score(X_val, y_val, sw_val)
-
-        return Data(X_train, Y_train, sw_train), validation_score
+        return Data(X_train, Y_train, sw_train), Data(X_val, Y_val, sw_val)
 
     def _split(self, arrays, Y, rng):
         split = partial(
@@ -359,8 +387,8 @@ class _BaseMLP(_WeightState, BaseEstimator):
                 pass
         return split(stratify=None)
 
-    def _fit_full_batch(self, theta, objective, data):
-        n_iter, loss, curve = fit_lbfgs(
+    def _fit_full_batch(self, theta, objective, data, validation):
+        n_iter, loss, curve, validation_curve = fit_lbfgs(
             theta,
             objective,
             data,
@@ -368,13 +396,24 @@ class _BaseMLP(_WeightState, BaseEstimator):
             self.max_fun,
             self.tol,
             bool(self.verbose),
+            _validation_loss(objective, validation, theta.dtype),
         )
         self.n_iter_ = n_iter
         self.loss_ = loss
         self.loss_curve_ = curve
+        self.validation_loss_curve_ = validation_curve
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Fit the model to data matrix X and targets y.
 
         Parameters
@@ -385,6 +424,22 @@ class _BaseMLP(_WeightState, BaseEstimator):
             Class labels (classification) or real targets (regression).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights; ``None`` weighs every sample 1.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+                default=None
+            A validation set's inputs, given with ``y_val``. With
+            ``early_stopping=True`` its score replaces the split of
+            ``validation_fraction`` (for stopping, ``validation_scores_`` and
+            the restore of the best weights); with or without it, the
+            objective at it is recorded as ``validation_loss_curve_``. In a
+            :class:`~sklearn.pipeline.Pipeline`, ``X_val`` is transformed like
+            ``X`` with ``Pipeline(..., transform_input=["X_val"])`` (metadata
+            routing, as for :class:`~sklearn.ensemble.HistGradientBoostingClassifier`).
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            The validation set's targets: known classes (classifier), the
+            outputs of ``y``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            The validation set's non-negative sample weights (multiplied by
+            the classifier's ``class_weight``, as the training weights are).
 
         Returns
         -------
@@ -392,8 +447,10 @@ class _BaseMLP(_WeightState, BaseEstimator):
             The fitted estimator.
         """
         continuing = self.warm_start and hasattr(self, "coefs_")
+        given = (X_val, y_val, sample_weight_val)
+        given = given if check_given(*given) else None
         try:
-            return self._fit(X, y, sample_weight, incremental=False)
+            return self._fit(X, y, sample_weight, incremental=False, given=given)
         except Exception:
             if not continuing:
                 # A fresh fit that fails leaves no half-fitted model behind.
@@ -471,6 +528,11 @@ class _BaseMLP(_WeightState, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _validation_loss(objective, validation, dtype):
+    """The validation loss function of a validation set (None: none)."""
+    return None if validation is None else ValidationLoss(objective, validation, dtype)
 
 
 def _check_split_weights(sw_train, sw_val):

@@ -73,12 +73,14 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         Whether ``'sgd'`` uses Nesterov's momentum.
 
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data and stop when its score
+        Hold out ``validation_fraction`` of the data (or use the validation
+        set given to ``fit`` as ``X_val``, ``y_val``) and stop when its score
         stops improving by ``tol`` for ``n_iter_no_change`` epochs; the best
         weights are restored. Stochastic solvers only.
 
     validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
+        Share of the training data held out for early stopping, when ``fit``
+        is given no validation set.
 
     beta_1 : float, default=0.9
         Decay of Adam's first moment estimate.
@@ -125,7 +127,20 @@ loss_ : float
         The loss after each epoch (for lbfgs: after each iteration).
 
     validation_scores_ : list of float or None
-        Validation score after each epoch with ``early_stopping``, else None.
+        Validation score after each epoch with ``early_stopping`` (on the
+        validation set given to ``fit``, else on the held-out
+        ``validation_fraction``), else None.
+
+    validation_loss_curve_ : list of float or None
+        Whenever there is a validation set (given to ``fit`` as ``X_val``,
+        ``y_val``, or held out by ``early_stopping``), the objective at it
+        after each epoch (for lbfgs: after each iteration), beside
+        ``loss_curve_``: the mean sample-weighted loss plus the penalty over
+        the validation weight sum, the training objective with the
+        validation set as one batch.  Computing it leaves the fit unchanged.
+        None without a validation set (``partial_fit`` has none); like
+        ``loss_curve_`` it continues across ``warm_start`` fits that all have
+        one.
 
     best_validation_score_ : float or None
         Best validation score with ``early_stopping``, else None.
@@ -179,6 +194,20 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier, a drop-in for scikit-lea
     Parameters
     ----------
     {_SHARED_PARAMETERS}
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, ``{{class_label: weight}}`` (classes left out
+        weigh 1), multiplied into ``sample_weight`` as in scikit-learn's linear
+        classifiers: training and the early-stopping score (a held-out part
+        or a given ``sample_weight_val``) use the products.  ``'balanced'``
+        weighs each class ``n_samples / (n_classes * count)``, the counts
+        weighted by ``sample_weight`` when it is given (every class then
+        needs some weight).  For a multilabel ``y``, ``'balanced'`` weighs a
+        row by the product over labels of its label's balanced weight for the
+        row's 0 or 1 (as :func:`~sklearn.utils.class_weight.compute_sample_weight`);
+        a dict is refused.  ``partial_fit`` is not available with
+        ``'balanced'`` (as for :class:`~sklearn.linear_model.SGDClassifier`):
+        pass the weights of ``compute_class_weight`` as a dict.
 
     Attributes
     ----------

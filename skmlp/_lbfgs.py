@@ -119,7 +119,9 @@ class _Plain:
         return value, grad.astype(np.float64)
 
 
-def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
+def fit_lbfgs(
+    theta, objective, data, max_iter, max_fun, tol, verbose, validation_loss=None
+):
     """Minimize the full-batch objective with SciPy's L-BFGS-B.
 
     Works in float64 inside SciPy but evaluates the network in ``theta``'s
@@ -127,13 +129,17 @@ def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
     splitting the weights (see :class:`_SplitL1`), a group penalty by
     smoothing (see :class:`_SmoothGroup`; the final loss is then the exact
     objective at the returned weights).  Returns ``(n_iter,
-    final_loss, loss_curve)``; warns when L-BFGS-B stops without converging.
+    final_loss, loss_curve, validation_loss_curve)``, the last None without
+    ``validation_loss`` (else that function of the weights at each iterate
+    of the curve, and at the returned weights last); warns when L-BFGS-B
+    stops without converging.
     When the objective overflows, ``theta`` is the last accepted iterate with
     a finite loss (or the start, with ``final_loss`` None); when it is not
     finite at the start, :class:`~skmlp._divergence.NonFiniteFit` is raised.
     """
     variables, smoothed = _variables(theta, objective, data)
     evaluations = _Evaluations(theta, smoothed, data, variables, verbose)
+    evaluations.validation_loss = validation_loss
     result = scipy.optimize.minimize(
         evaluations,
         variables.x0,
@@ -153,7 +159,8 @@ def fit_lbfgs(theta, objective, data, max_iter, max_fun, tol, verbose):
         )
         if curve:
             curve[-1] = loss
-    return n_iter, loss, curve
+    validation_curve = evaluations.validation_curve(theta)
+    return n_iter, loss, curve, validation_curve
 
 
 def _variables(theta, objective, data):
@@ -185,6 +192,8 @@ class _Evaluations:
         self.first_value = None
         self.curve = []
         self.last_accepted = variables.x0.copy()
+        self.validation_loss = None
+        self.validation_values = []
 
     def __call__(self, x):
         self.variables.to_theta(x, self.theta)
@@ -200,8 +209,24 @@ class _Evaluations:
         self.curve.append(float(intermediate_result.fun))
         if math.isfinite(self.curve[-1]):
             np.copyto(self.last_accepted, intermediate_result.x)
+        if self.validation_loss is not None:
+            # Into a buffer of its own: the objective's weights stay as they are.
+            scratch = np.empty_like(self.theta)
+            self.variables.to_theta(intermediate_result.x, scratch)
+            self.validation_values.append(self.validation_loss(scratch))
         if self.verbose:
             print("Iteration %d, loss = %.8f" % (len(self.curve), self.curve[-1]))
+
+    def validation_curve(self, theta):
+        """The validation losses of the iterates whose loss is finite (the
+        curve a diverged fit reports), the last at the final ``theta``."""
+        if self.validation_loss is None:
+            return None
+        pairs = zip(self.curve, self.validation_values)
+        values = [value for loss, value in pairs if math.isfinite(loss)]
+        if values:
+            values[-1] = self.validation_loss(theta)
+        return values
 
 
 def _outcome(result, theta, variables, evaluations, max_iter):

@@ -22,9 +22,10 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from skmlp._base import _BaseMLP, _has_partial_fit
+from skmlp._class_weight import ClassWeights
 from skmlp._docs import CLASSIFIER_DOC, REGRESSOR_DOC
 
 
@@ -36,6 +37,13 @@ def _with_first_parameter(init, name, default):
         name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default
     )
     return signature.replace(parameters=[self_, first, *rest])
+
+
+def _with_last_parameter(init, name, default):
+    """``init``'s signature with one more keyword-only parameter last."""
+    signature = inspect.signature(init)
+    last = inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
+    return signature.replace(parameters=[*signature.parameters.values(), last])
 
 
 def _check_multilabel_classes(classes, y):
@@ -52,10 +60,49 @@ def _check_multilabel_classes(classes, y):
         )
 
 
+def _has_classifier_partial_fit(estimator):
+    """As for the regressor, and not with ``class_weight="balanced"``, which
+    scikit-learn's SGDClassifier refuses there too."""
+    if estimator.class_weight == "balanced":
+        raise AttributeError(
+            "partial_fit is not available with class_weight='balanced': one "
+            "call's classes are no estimate of their frequencies. Compute the "
+            "weights from (a large sample of) the whole target with "
+            "sklearn.utils.class_weight.compute_class_weight('balanced', "
+            "classes=classes, y=y) and pass them as a class_weight dict."
+        )
+    return _has_partial_fit(estimator)
+
+
 class MLPClassifier(ClassifierMixin, _BaseMLP):
     __doc__ = CLASSIFIER_DOC
 
     _metric = staticmethod(accuracy_score)
+
+    _parameter_constraints: dict = {
+        **_BaseMLP._parameter_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
+
+    _FIT_STATE = (*_BaseMLP._FIT_STATE, "_class_weights")
+
+    # The shared parameters are _BaseMLP's, with ``class_weight`` last (where
+    # scikit-learn adds new parameters); __signature__ (below) shows them all
+    # to get_params, clone and help().
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        class_weight=None,
+        **params,
+    ):
+        super().__init__(hidden_layer_sizes, activation, **params)
+        self.class_weight = class_weight
+
+    __init__.__signature__ = _with_last_parameter(
+        _BaseMLP.__init__, "class_weight", None
+    )
 
     def _loss_name(self):
         return (
@@ -85,6 +132,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             self._label_binarizer.fit(y)
             self.classes_ = self._label_binarizer.classes_
         else:
+            self._check_target_kind(y)
             classes = unique_labels(y)
             if self.warm_start and not incremental:
                 if set(classes) != set(self.classes_):
@@ -101,13 +149,55 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         # bool keeps float32 training from being upcast by the targets.
         return X, self._label_binarizer.transform(y).astype(bool)
 
+    def _check_target_kind(self, y):
+        """A continuation's ``y`` must be multilabel, with the same columns,
+        exactly when the classes were learned from a multilabel ``y``."""
+        multilabel = y.ndim == 2 and type_of_target(y).startswith("multilabel")
+        fitted = self._label_binarizer.y_type_ == "multilabel-indicator"
+        if multilabel != fitted:
+            kinds = ("a multilabel indicator matrix", "class labels")
+            raise ValueError(
+                f"y is {kinds[not multilabel]} but the model was fit on "
+                f"{kinds[not fitted]}; fit a new model for another kind of target."
+            )
+        if multilabel and y.shape[1] != len(self.classes_):
+            raise ValueError(
+                f"y has {y.shape[1]} label columns but the model was fit on "
+                f"{len(self.classes_)} (classes_ = {self.classes_.tolist()}); "
+                "every call must give the same columns."
+            )
+
+    def _sample_weights(self, X, Y, sample_weight, encoded):
+        """The sample weights times ``class_weight`` (for hard labels), as
+        scikit-learn's linear classifiers apply it (:mod:`skmlp._class_weight`)."""
+        self._class_weights = None
+        if self.class_weight is None or encoded:
+            return super()._sample_weights(X, Y, sample_weight, encoded)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+        self._class_weights = ClassWeights(
+            self.class_weight,
+            self.classes_,
+            self._label_binarizer.y_type_,
+            Y,
+            sample_weight,
+        )
+        return self._class_weights.weigh(Y, sample_weight, X)
+
+    def _weigh_classes(self, Y, sample_weight, X):
+        if getattr(self, "_class_weights", None) is None:
+            return super()._weigh_classes(Y, sample_weight, X)
+        return self._class_weights.weigh(Y, sample_weight, X)
+
     def _predict(self, X, check_input=True):
         y_pred = self._forward(X, check_input)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
         return self._label_binarizer.inverse_transform(y_pred)
 
-    @available_if(_has_partial_fit)
+    @available_if(_has_classifier_partial_fit)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with one epoch over the given data.
@@ -121,7 +211,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights.
         classes : array-like of shape (n_classes,), default=None
-            Every class across all calls; required on the first call.
+            Every class across all calls; required on the first call, and
+            fixed by it. For a multilabel ``y`` (an indicator matrix) the
+            classes are its column indices, ``np.arange(n_labels)``, and every
+            later call must give the same number of columns.
 
         Returns
         -------

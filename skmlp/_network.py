@@ -362,6 +362,31 @@ def loss_and_grad(objective, theta, grad, X, Y, sample_weight, workspace, finish
     return value
 
 
+def objective_value(objective, theta, X, Y, sample_weight, workspace):
+    """The value :func:`loss_and_grad` gives, alone: a forward pass into
+    ``workspace`` (sized for ``X``'s rows) and the same reductions, no
+    gradient, so ``theta`` and every other buffer are left alone."""
+    n = X.shape[0]
+    coefs, intercepts = objective.layout.views(theta)
+    spec = LOSSES[objective.loss]
+    out = forward(
+        coefs,
+        intercepts,
+        X,
+        [a[:n] for a in workspace.activations],
+        objective.hidden,
+        spec.output_activation,
+        workspace.row[:n],
+    )
+    terms = (workspace.loss_terms[:n], workspace.loss_other[:n])
+    value = spec.value(Y, out, sample_weight, *terms, workspace.loss_columns)
+    penalty = objective.penalty
+    if penalty.l2 or penalty.l1 or penalty.group:
+        layers = [W.reshape(-1) for W in coefs]
+        value += penalty.value(layers, coefs) / total_weight(X, sample_weight)
+    return value
+
+
 def finish_gradient(penalty, theta, grad, n_coef, weight_sum, l1=True):
     """Raw gradient to the objective's: the penalty's gradient added to the
     weights' entries (below ``n_coef``), then everything divided by the

@@ -53,6 +53,7 @@ class Progress:
     validation_scores: list | None = None
     best_validation_score: float | None = None
     best_theta: np.ndarray | None = None
+    validation_loss_curve: list | None = None
 
     def __post_init__(self):
         if self.early_stopping:
@@ -128,6 +129,9 @@ class StochasticConfig:
     n_iter_no_change: float
     verbose: bool
     incremental: bool = False
+    #: The objective at the validation set for given weights, recorded after
+    #: each epoch in ``Progress.validation_loss_curve``; None without one.
+    validation_loss: object = None
 
 
 class _Batches:
@@ -316,7 +320,11 @@ class _Replay:
             run.optimizer, epoch.theta, ScheduleRun(run.schedule.schedule)
         )
         replay = replace(
-            config, max_iter=self.finite - 1, verbose=False, incremental=False
+            config,
+            max_iter=self.finite - 1,
+            verbose=False,
+            incremental=False,
+            validation_loss=None,
         )
         progress = Progress(validation_score is not None)
         with warnings.catch_warnings():
@@ -431,6 +439,8 @@ def _epoch_ends(loss, n, theta, run, progress, config, validation_score):
     progress.loss = loss
     progress.t += n
     progress.loss_curve.append(loss)
+    if config.validation_loss is not None:
+        progress.validation_loss_curve.append(config.validation_loss(theta))
     if config.verbose:
         print("Iteration %d, loss = %.8f" % (progress.n_iter, loss))
     progress.record(theta, config.tol, validation_score, config.verbose)

@@ -1,7 +1,8 @@
 """scikit-learn's estimator checks, for every solver, as a string and as an object.
 
 Every check runs on every configuration: both estimators, the default
-(``solver="adam"``), every solver string and every optimizer object.
+(``solver="adam"``), every solver string and every optimizer object, and the
+classifier with ``class_weight="balanced"`` for scikit-learn's solvers.
 Nothing is skipped and nothing is marked as an expected failure.
 
 The checks include training ones (``check_classifiers_train`` wants an
@@ -54,10 +55,17 @@ def _object_config(cls, optimizer_class):
     return cls(solver=optimizer_class(learning_rate=rate))
 
 
+#: class_weight="balanced" with scikit-learn's solvers: the weights it
+#: multiplies into every fit (and the class_weight checks, which set a dict).
+CLASS_WEIGHTED = [
+    MLPClassifier(solver=s, class_weight="balanced") for s in SKLEARN_SOLVERS
+]
+
 CONFIGURATIONS = [
     *(cls() for cls in ESTIMATORS),
     *(_string_config(cls, s) for cls in ESTIMATORS for s in sorted(SOLVER_NAMES)),
     *(_object_config(cls, o) for cls in ESTIMATORS for o in OPTIMIZER_CLASSES),
+    *CLASS_WEIGHTED,
 ]
 
 
