@@ -28,6 +28,7 @@ from sklearn.utils.validation import (
 from skmlp import _network
 from skmlp._activations import HIDDEN_ACTIVATIONS
 from skmlp._divergence import NonFiniteFit
+from skmlp._doc_links import DocLinkMixin
 from skmlp._lbfgs import fit_lbfgs
 from skmlp._network import Objective
 from skmlp._params import _WeightState
@@ -45,7 +46,7 @@ from skmlp.penalties import PENALTIES, penalty_from_params
 from skmlp.schedules import Adaptive, Constant, InvScaling, Schedule
 
 
-class _BaseMLP(_WeightState, BaseEstimator):
+class _BaseMLP(_WeightState, DocLinkMixin, BaseEstimator):
     """Fit / predict machinery shared by the classifier and the regressor."""
 
     _parameter_constraints: dict = {
