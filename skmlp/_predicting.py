@@ -49,7 +49,8 @@ def checked_input(estimator, X):
     >>> import numpy as np
     >>> from skmlp import MLPRegressor
     >>> from skmlp._predicting import checked_input
-    >>> model = MLPRegressor(hidden_layer_sizes=(3,), max_iter=5).fit(np.ones((4, 2)), np.ones(4))
+    >>> model = MLPRegressor(hidden_layer_sizes=(3,), solver="lbfgs")
+    >>> model = model.fit(np.ones((4, 2)), np.ones(4))
     >>> X = np.zeros((1, 2))
     >>> checked_input(model, X) is X
     True
