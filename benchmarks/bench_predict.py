@@ -114,9 +114,10 @@ def main(argv=None):
         return worker(args)
     import skmlp
 
-    info = [*_common.machine_info(), _common.skmlp_line(skmlp.__file__)]
     rounds = []
     with _common.thread_limits(args.threads):
+        # Inside the limits: the threadpool lines show the threads timed.
+        info = [*_common.machine_info(), _common.skmlp_line(skmlp.__file__)]
         models = {lib: fitted(lib, 5 if args.quick else 200) for lib in LIBS}
         X = models["skmlp"][1]
         same = np.array_equal(
