@@ -21,13 +21,13 @@ from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
-    check_is_fitted,
     validate_data,
 )
 
-from skmlp import _network
+from skmlp import _network, _predicting
 from skmlp._activations import HIDDEN_ACTIVATIONS
 from skmlp._divergence import NonFiniteFit
+from skmlp._doc_links import DocLinkMixin
 from skmlp._lbfgs import fit_lbfgs
 from skmlp._network import Objective
 from skmlp._params import _WeightState
@@ -51,7 +51,7 @@ from skmlp.penalties import PENALTIES, penalty_from_params
 from skmlp.schedules import Adaptive, Constant, InvScaling, Schedule
 
 
-class _BaseMLP(_WeightState, BaseEstimator):
+class _BaseMLP(_WeightState, DocLinkMixin, BaseEstimator):
     """Fit / predict machinery shared by the classifier and the regressor."""
 
     _parameter_constraints: dict = {
@@ -461,18 +461,12 @@ class _BaseMLP(_WeightState, BaseEstimator):
     def _checked_input(self, X, check_input=True):
         """``X`` validated against the fit, in the weights' float type."""
         if check_input:
-            X = validate_data(
-                self,
-                X,
-                accept_sparse=["csr", "csc"],
-                reset=False,
-                dtype=(np.float64, np.float32),
-            )
+            X = _predicting.checked_input(self, X)
         return X.astype(self.coefs_[0].dtype, copy=False)
 
     def _forward(self, X, check_input=True):
         X = self._checked_input(X, check_input)
-        return _network.predict(
+        return _predicting.network_output(
             self.coefs_, self.intercepts_, X, self.activation, self.out_activation_
         )
 
@@ -497,7 +491,7 @@ class _BaseMLP(_WeightState, BaseEstimator):
             The classifier's class labels (a 0/1 indicator matrix for
             multilabel targets), or the regressor's targets.
         """
-        check_is_fitted(self)
+        _predicting.check_fitted(self)
         return self._predict(X)
 
     def _score(self, X, y, sample_weight=None):

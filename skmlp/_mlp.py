@@ -22,8 +22,9 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import _check_sample_weight
 
+from skmlp import _predicting
 from skmlp._base import _BaseMLP, _has_partial_fit
 from skmlp._class_weight import ClassWeights
 from skmlp._docs import CLASSIFIER_DOC, REGRESSOR_DOC
@@ -195,7 +196,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         y_pred = self._forward(X, check_input)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
-        return self._label_binarizer.inverse_transform(y_pred)
+        return _predicting.decode(self._label_binarizer, y_pred)
 
     @available_if(_has_classifier_partial_fit)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -260,9 +261,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         proba : ndarray of shape (n_samples, n_classes)
             Class probabilities, columns ordered as ``classes_``.
         """
-        check_is_fitted(self)
+        _predicting.check_fitted(self)
         y_pred = self._forward(X)
-        np.clip(y_pred, *self._probability_bounds(y_pred.dtype), out=y_pred)
+        low, high = self._probability_bounds(y_pred.dtype)
+        # np.clip's numbers (NaN stays NaN), without its dispatch overhead.
+        np.maximum(y_pred, low, out=y_pred)
+        if high is not None:
+            np.minimum(y_pred, high, out=y_pred)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
             return np.vstack([1 - y_pred, y_pred]).T

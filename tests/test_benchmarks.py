@@ -28,7 +28,7 @@ def bench():
     benchmarks directory on sys.path (dataclasses need them registered)."""
     sys.path.insert(0, str(BENCHMARKS))
     names = ["_common", "bench_epoch", "bench_memory", "bench_optimizers"]
-    names += ["bench_scaling", "bench_compression", "bench_penalties"]
+    names += ["bench_scaling", "bench_compression", "bench_penalties", "bench_predict"]
     try:
         for name in names:
             spec = importlib.util.spec_from_file_location(
@@ -419,3 +419,25 @@ def test_each_library_fits_in_its_own_worker(bench):
         "baseline": ["skmlp"],
         "peers": ["sklearn", "products"],
     }
+
+
+def test_bench_predict(bench, baseline, tmp_path, capsys):
+    """Every case's row with its ratios, the current skmlp against scikit-learn
+    and a baseline checkout's skmlp timed in its own worker."""
+    script = bench["bench_predict"]
+    out = tmp_path / "predict.md"
+    best = script.main(["--quick", "--baseline", str(baseline), "--out", str(out)])
+    text = capsys.readouterr().out
+    cases = [f"{m}, {r}" for m in script.METHODS for r in script.ROWS]
+    assert list(best) == cases
+    for case in cases:
+        assert set(best[case]) == {"skmlp", "sklearn", "baseline"}
+        assert all(map(_positive_finite, best[case].values()))
+        row = _row(text, case, "case")
+        ratio = best[case]["sklearn"] / best[case]["skmlp"]
+        assert row["sklearn/skmlp"] == f"{ratio:.2f}x"
+        assert _positive_finite(float(row["baseline/skmlp"].rstrip("x")))
+    assert "same predictions as sklearn: True" in text
+    assert f"baseline: skmlp from {baseline / 'skmlp' / '__init__.py'}" in text
+    assert "threadpool: " in text and f"skmlp from {SKMLP}" in text
+    assert "| case | skmlp us | sklearn us | sklearn/skmlp |" in out.read_text()

@@ -79,3 +79,27 @@ def test_plot_compression_writes_its_figure(tmp_path, monkeypatch, capsys):
     assert Path(path) == Path("compression.png")
     assert _is_png(tmp_path / "compression.png")
     assert {m for m, _ in results} == {"teacher", *example.SETTINGS}
+
+
+def test_plot_loss_curves_writes_its_figure(tmp_path, monkeypatch, capsys):
+    example = _load("plot_loss_curves")
+    # A few epochs of two solvers (the real run takes a few seconds).
+    solvers = {name: example.SOLVERS[name] for name in ("adam", "RMSprop()")}
+    target = tmp_path / "figure.png"
+    path, models, accuracy = example.main([str(target)], solvers=solvers, max_iter=3)
+    assert Path(path) == target
+    assert _is_png(target)
+    assert set(models) == set(accuracy) == set(solvers)
+    assert all(0 <= score <= 1 for score in accuracy.values())
+    # Early stopping scored every epoch, each of which the figure plots.
+    assert all(len(m.validation_scores_) == m.n_iter_ == 3 for m in models.values())
+    out = capsys.readouterr().out
+    assert "Saved" in out and "RMSprop()" in out
+
+    # Without an argument the figure is loss_curves.png in the current
+    # directory, with every solver.
+    monkeypatch.chdir(tmp_path)
+    path, models, _ = example.main([], max_iter=2)
+    assert Path(path) == Path("loss_curves.png")
+    assert _is_png(tmp_path / "loss_curves.png")
+    assert set(models) == set(example.SOLVERS)

@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from skmlp._doc_links import DocLinkMixin
 from skmlp.compression._checks import ESTIMATORS
 
 
@@ -21,7 +22,7 @@ def _fitted_has(name):
     return check
 
 
-class Compressed(MetaEstimatorMixin, BaseEstimator):
+class Compressed(MetaEstimatorMixin, DocLinkMixin, BaseEstimator):
     """Fit an estimator, then compress it: the whole recipe as one estimator.
 
     ``fit`` trains a clone of ``estimator`` and hands the fitted model, with
