@@ -1,8 +1,8 @@
 """Activation functions: each forward map lives next to its derivative.
 
-Every activation is applied in place to the pre-activation ``Z = A W + b`` and
-its derivative is expressed through the *output* ``A = f(Z)``, so the backward
-pass never needs ``Z`` again (the trick scikit-learn's MLP also uses):
+Most activations are applied in place to the pre-activation ``Z = A W + b``
+and their derivative is expressed through the *output* ``A = f(Z)``, so the
+backward pass never needs ``Z`` again (the trick scikit-learn's MLP also uses):
 
 ============  ==========================  ================================
 name          :math:`f(z)`                :math:`f'(z)` written with a = f(z)
@@ -11,7 +11,18 @@ identity      :math:`z`                   :math:`1`
 logistic      :math:`1 / (1 + e^{-z})`    :math:`a (1 - a)`
 tanh          :math:`\\tanh z`             :math:`1 - a^2`
 relu          :math:`\\max(z, 0)`          :math:`[a > 0]`
+softplus      :math:`\\log(1 + e^z)`       :math:`1 - e^{-a}`
 ============  ==========================  ================================
+
+Four more keep their pre-activations during training (see
+:class:`Activation`; each function's docstring has its formulas):
+``leaky_relu`` (:math:`z` or :math:`s z`, slope :math:`s = 0.01`), ``elu``
+(:math:`z` or :math:`\\alpha (e^z - 1)`, :math:`\\alpha = 1`), ``gelu`` (the tanh
+form :math:`\\tfrac12 z (1 + \\tanh(\\sqrt{2/\\pi} (z + 0.044715 z^3)))`) and
+``silu`` (:math:`z \\sigma(z)`).  GELU and SiLU are not monotonic, so
+:math:`z` cannot be recovered from :math:`a`; leaky ReLU and ELU could be
+differentiated from :math:`a`, but their forward maps need a second buffer
+anyway (to stay allocation-free), which the kept pre-activations provide.
 
 Output activations (``softmax``, ``exp`` and the above) are paired with their
 canonical loss in :mod:`skmlp._losses`, so their derivative is never needed.
@@ -144,6 +155,209 @@ def _relu_mask(A, out):
     np.greater(A, 0, out=out)
 
 
+def _softplus(Z: np.ndarray, row: np.ndarray | None = None) -> None:
+    r"""Softplus, in place.
+
+    .. math::
+
+        f(z) = \log(1 + e^z) = \log(1 + e^{-|z|}) + \max(z, 0)
+
+    ``logaddexp(0, z)`` computes exactly the right-hand form (NumPy's
+    ``npy_logaddexp``): no overflow for large :math:`z`, no loss of the
+    small values for very negative :math:`z`.
+    """
+    np.logaddexp(0, Z, out=Z)
+
+
+def _softplus_grad(A, product):
+    r"""``A`` (softplus outputs) becomes ``product`` times
+
+    .. math::
+
+        f'(z) = \sigma(z) = 1 - e^{-a},
+
+    since :math:`e^{-a} = 1 / (1 + e^z)`; evaluated as ``-expm1(-a)``,
+    accurate where :math:`a` is tiny (very negative :math:`z`)."""
+    np.negative(A, out=A)
+    np.expm1(A, out=A)
+    # product * (-expm1(-a)) == -(expm1(-a) * product): negation is exact.
+    A *= product
+    np.negative(A, out=A)
+
+
+#: Slope of ``leaky_relu`` for negative pre-activations.
+LEAKY_SLOPE = 0.01
+#: ELU's :math:`\alpha` (its limit at :math:`-\infty` is :math:`-\alpha`);
+#: fixed, and the ELU functions below are written for it.
+ELU_ALPHA = 1.0
+
+# GELU's constants: sqrt(2 / pi) and the cubic's coefficient.
+_GELU_C = float(np.sqrt(2 / np.pi))
+_GELU_K = 0.044715
+#: Beyond |z| = 30, GELU's 2u exceeds 1900: sigma(2u) is exactly 0 or 1 in
+#: both precisions, so the cubic is evaluated on z clipped to [-30, 30] (it
+#: would overflow float32 near |z| = 2e13) and its result clipped to
+#: [-2000, 2000] (huge |z| times 2 sqrt(2 / pi) would overflow too): no bit
+#: of f or f' changes.
+_GELU_CLIP = 30.0
+_GELU_ARG_CLIP = 2000.0
+
+
+def _leaky_relu_into(Z, A):
+    r"""Leaky ReLU of ``Z`` into ``A`` (``Z`` unchanged).
+
+    .. math::
+
+        f(z) = \begin{cases} z & z > 0 \\ s z & z \le 0 \end{cases}
+             = \max(z, s z), \qquad s = 0.01
+    """
+    np.multiply(Z, LEAKY_SLOPE, out=A)
+    np.maximum(A, Z, out=A)
+
+
+def _leaky_relu_derivative(Z, out, scratch):
+    r"""Leaky ReLU's derivative at ``Z`` into ``out``.
+
+    .. math::
+
+        f'(z) = \begin{cases} 1 & z > 0 \\ s & z \le 0 \end{cases}
+
+    (the slope ``s`` at the kink, as relu takes 0 there).
+    """
+    np.greater(Z, 0, out=out)  # 1.0 or 0.0
+    np.maximum(out, LEAKY_SLOPE, out=out)
+
+
+def _elu_into(Z, A):
+    r"""ELU of ``Z`` into ``A`` (``Z`` unchanged).
+
+    .. math::
+
+        f(z) = \begin{cases} z & z > 0 \\ \alpha (e^z - 1) & z \le 0
+               \end{cases}, \qquad \alpha = 1
+
+    computed as ``max(z, expm1(min(z, 0)))``: ``expm1`` keeps the digits of
+    small :math:`z`, the minimum keeps it from overflowing, and
+    :math:`e^z - 1 \ge z` everywhere, so the maximum picks the right branch
+    (a faithfully rounded ``expm1`` keeps that order: the rounded value is a
+    neighbour of a number above the float :math:`z`).
+    """
+    np.minimum(Z, 0, out=A)
+    np.expm1(A, out=A)
+    np.maximum(A, Z, out=A)
+
+
+def _elu_derivative(Z, out, scratch):
+    r"""ELU's derivative at ``Z`` into ``out``.
+
+    .. math::
+
+        f'(z) = \begin{cases} 1 & z > 0 \\ \alpha e^z & z \le 0 \end{cases}
+              = e^{\min(z, 0)} \quad (\alpha = 1)
+
+    (1 at the kink, where both sides agree for :math:`\alpha = 1`).
+    """
+    np.minimum(Z, 0, out=out)
+    np.exp(out, out=out)
+
+
+def _gelu_twice_u(Z, out):
+    """GELU's :math:`2u = 2 \\sqrt{2/\\pi} (z + 0.044715 z^3)` into ``out``,
+    with the clipping described at ``_GELU_CLIP``; ``Z`` unchanged."""
+    np.clip(Z, -_GELU_CLIP, _GELU_CLIP, out=out)
+    np.power(out, 3, out=out)
+    out *= _GELU_K
+    out += Z
+    np.clip(out, -_GELU_ARG_CLIP, _GELU_ARG_CLIP, out=out)
+    out *= 2 * _GELU_C
+
+
+def _gelu_into(Z, A):
+    r"""GELU (tanh approximation) of ``Z`` into ``A`` (``Z`` unchanged).
+
+    .. math::
+
+        f(z) = \tfrac12 z \left(1 + \tanh u\right) = z\, \sigma(2u),
+        \qquad u = \sqrt{2/\pi}\, (z + 0.044715\, z^3)
+
+    with :math:`\sigma` the logistic function.  The two forms are equal;
+    the logistic one (SciPy's ``expit``) keeps its digits for negative
+    :math:`z`, where :math:`1 + \tanh u` cancels.
+    """
+    _gelu_twice_u(Z, A)
+    expit(A, out=A)
+    A *= Z
+
+
+def _gelu_derivative(Z, out, scratch):
+    r"""GELU's derivative at ``Z`` into ``out``; ``Z`` and ``scratch`` are
+    overwritten.
+
+    .. math::
+
+        f'(z) = \sigma(2u) + z\, \sigma(2u) (1 - \sigma(2u))\, 2u'
+              = \sigma(2u) \left(1 + (1 - \sigma(2u))\, t\right),
+
+    .. math::
+
+        t = z\, 2u' = 2 \sqrt{2/\pi}\, (z + 3 \cdot 0.044715\, z^3)
+    """
+    _gelu_twice_u(Z, scratch)
+    expit(scratch, out=scratch)  # sigma(2u)
+    # t, through the same clipping (where it is clipped, 1 - sigma is 0).
+    np.clip(Z, -_GELU_CLIP, _GELU_CLIP, out=out)
+    np.power(out, 3, out=out)
+    out *= 3 * _GELU_K
+    out += Z
+    np.clip(out, -_GELU_ARG_CLIP, _GELU_ARG_CLIP, out=out)
+    out *= 2 * _GELU_C
+    np.subtract(1, scratch, out=Z)
+    out *= Z
+    out += 1
+    out *= scratch
+
+
+def _silu_into(Z, A):
+    r"""SiLU (swish) of ``Z`` into ``A`` (``Z`` unchanged).
+
+    .. math::
+
+        f(z) = z\, \sigma(z) = \frac{z}{1 + e^{-z}}
+
+    with SciPy's ``expit`` for :math:`\sigma` (no overflow at any
+    :math:`z`).
+    """
+    expit(Z, out=A)
+    A *= Z
+
+
+def _silu_derivative(Z, out, scratch):
+    r"""SiLU's derivative at ``Z`` into ``out``; ``scratch`` is overwritten.
+
+    .. math::
+
+        f'(z) = \sigma(z) + z\, \sigma(z) (1 - \sigma(z))
+              = \sigma(z) \left(1 + z (1 - \sigma(z))\right)
+    """
+    expit(Z, out=scratch)
+    np.subtract(1, scratch, out=out)
+    out *= Z
+    out += 1
+    out *= scratch
+
+
+def _in_place(into):
+    """The in-place forward map (``predict``'s) of a map written from a
+    kept pre-activation; allocates one copy of ``Z``."""
+
+    def forward(Z: np.ndarray, row: np.ndarray | None = None) -> None:
+        into(Z.copy(), Z)
+
+    forward.__name__ = into.__name__.removesuffix("_into")
+    forward.__doc__ = into.__doc__
+    return forward
+
+
 class Activation(NamedTuple):
     """An activation: in-place forward map and in-place derivative.
 
@@ -156,12 +370,37 @@ class Activation(NamedTuple):
     writes where it is 1 into a boolean array), there is no ``backward``: the
     backward pass writes the product straight into ``A`` (after taking the
     mask) and needs no buffer for it either.
+
+    An activation whose derivative needs the pre-activation (``gelu`` and
+    ``silu``, not monotonic, so :math:`z` is not a function of :math:`a`), or
+    whose forward map needs a second buffer to run without allocating
+    (``leaky_relu`` and ``elu``), instead has ``into(Z, A)``, writing
+    ``f(Z)`` into ``A`` and leaving ``Z`` unchanged, and
+    ``derivative(Z, out, scratch)``, writing :math:`f'(Z)` into ``out``
+    (``Z`` and ``scratch`` may be overwritten).  Training then
+    keeps every hidden layer's pre-activations in a buffer of their own
+    (allocated only for these activations): the forward pass writes
+    ``A W + b`` there and ``f`` of it into the layer's output, and the
+    backward pass turns the output into :math:`f'(z)` before multiplying
+    it by the product.  ``forward`` (for ``predict``) applies ``into`` to a
+    copy.  ``keeps_pre_activations`` tells which kind an activation is.
     """
 
     forward: Callable[..., None]
     backward: Callable[..., None] | None = None
     mask: Callable[..., None] | None = None
     linear: bool = False
+    into: Callable[..., None] | None = None
+    derivative: Callable[..., None] | None = None
+
+    @property
+    def keeps_pre_activations(self) -> bool:
+        """Whether training keeps this activation's pre-activations."""
+        return self.derivative is not None
+
+
+def _kept(into, derivative):
+    return Activation(_in_place(into), into=into, derivative=derivative)
 
 
 #: Hidden-layer activations, the values the ``activation`` parameter accepts.
@@ -170,6 +409,11 @@ HIDDEN_ACTIVATIONS: dict[str, Activation] = {
     "logistic": Activation(_logistic, _logistic_grad),
     "tanh": Activation(_tanh, _tanh_grad),
     "relu": Activation(_relu, mask=_relu_mask),
+    "leaky_relu": _kept(_leaky_relu_into, _leaky_relu_derivative),
+    "elu": _kept(_elu_into, _elu_derivative),
+    "gelu": _kept(_gelu_into, _gelu_derivative),
+    "softplus": Activation(_softplus, _softplus_grad),
+    "silu": _kept(_silu_into, _silu_derivative),
 }
 
 #: Output activations; each is paired with its canonical loss.
