@@ -194,13 +194,13 @@ ELU_ALPHA = 1.0
 # GELU's constants: sqrt(2 / pi) and the cubic's coefficient.
 _GELU_C = float(np.sqrt(2 / np.pi))
 _GELU_K = 0.044715
-#: Beyond |z| = 30, GELU's 2u exceeds 1900: sigma(2u) is exactly 0 or 1 in
-#: both precisions, so the cubic is evaluated on z clipped to [-30, 30] (it
-#: would overflow float32 near |z| = 2e13) and its result clipped to
-#: [-2000, 2000] (huge |z| times 2 sqrt(2 / pi) would overflow too): no bit
-#: of f or f' changes.
-_GELU_CLIP = 30.0
-_GELU_ARG_CLIP = 2000.0
+#: Beyond |z| = 10, GELU's |u| exceeds 43, where tanh u is exactly +-1 in
+#: both precisions (from about 19 in float64, 9 in float32).  So the cubic
+#: is evaluated as z (1 + 0.044715 v^2) with v = z clipped to [-10, 10]: the
+#: same numbers as z + 0.044715 z^3 up to rounding inside, the same tanh
+#: outside, and no overflow until |z| passes a quarter of the dtype's
+#: largest value (z^3 would overflow float32 from |z| = 2e13).
+_GELU_CLIP = 10.0
 
 
 def _leaky_relu_into(Z, A):
@@ -261,15 +261,17 @@ def _elu_derivative(Z, out, scratch):
     np.exp(out, out=out)
 
 
-def _gelu_twice_u(Z, out):
-    """GELU's :math:`2u = 2 \\sqrt{2/\\pi} (z + 0.044715 z^3)` into ``out``,
-    with the clipping described at ``_GELU_CLIP``; ``Z`` unchanged."""
+def _gelu_u(Z, out, k):
+    """:math:`\\sqrt{2/\\pi}\\, z (1 + k v^2)` into ``out``, ``v`` being ``Z``
+    clipped as described at ``_GELU_CLIP``; ``Z`` unchanged.  With
+    ``k = 0.044715`` it is GELU's :math:`u`, with ``3 k``,
+    :math:`z u'(z)`."""
     np.clip(Z, -_GELU_CLIP, _GELU_CLIP, out=out)
-    np.power(out, 3, out=out)
-    out *= _GELU_K
-    out += Z
-    np.clip(out, -_GELU_ARG_CLIP, _GELU_ARG_CLIP, out=out)
-    out *= 2 * _GELU_C
+    np.square(out, out=out)
+    out *= k
+    out += 1
+    out *= _GELU_C
+    out *= Z
 
 
 def _gelu_into(Z, A):
@@ -277,16 +279,19 @@ def _gelu_into(Z, A):
 
     .. math::
 
-        f(z) = \tfrac12 z \left(1 + \tanh u\right) = z\, \sigma(2u),
-        \qquad u = \sqrt{2/\pi}\, (z + 0.044715\, z^3)
+        f(z) = \tfrac12 z \left(1 + \tanh u\right), \qquad
+        u = \sqrt{2/\pi}\, (z + 0.044715\, z^3)
 
-    with :math:`\sigma` the logistic function.  The two forms are equal;
-    the logistic one (SciPy's ``expit``) keeps its digits for negative
-    :math:`z`, where :math:`1 + \tanh u` cancels.
+    For very negative :math:`z`, :math:`1 + \tanh u` cancels (the
+    approximation's own rounding, as in PyTorch's ``approximate="tanh"``):
+    the output has an absolute error of about ``eps |z|`` there, and is
+    exactly 0 below :math:`z \approx -7.19` (float64; -5.42 in float32).
     """
-    _gelu_twice_u(Z, A)
-    expit(A, out=A)
+    _gelu_u(Z, A, _GELU_K)
+    np.tanh(A, out=A)
+    A += 1
     A *= Z
+    A *= 0.5
 
 
 def _gelu_derivative(Z, out, scratch):
@@ -295,26 +300,22 @@ def _gelu_derivative(Z, out, scratch):
 
     .. math::
 
-        f'(z) = \sigma(2u) + z\, \sigma(2u) (1 - \sigma(2u))\, 2u'
-              = \sigma(2u) \left(1 + (1 - \sigma(2u))\, t\right),
+        f'(z) = \tfrac12 (1 + t) + \tfrac12 z (1 - t^2) u'(z)
+              = \tfrac12 (1 + t) \left(1 + (1 - t)\, z u'(z)\right),
 
-    .. math::
-
-        t = z\, 2u' = 2 \sqrt{2/\pi}\, (z + 3 \cdot 0.044715\, z^3)
+    with :math:`t = \tanh u` and
+    :math:`z u'(z) = \sqrt{2/\pi}\, (z + 3 \cdot 0.044715\, z^3)`.
     """
-    _gelu_twice_u(Z, scratch)
-    expit(scratch, out=scratch)  # sigma(2u)
-    # t, through the same clipping (where it is clipped, 1 - sigma is 0).
-    np.clip(Z, -_GELU_CLIP, _GELU_CLIP, out=out)
-    np.power(out, 3, out=out)
-    out *= 3 * _GELU_K
-    out += Z
-    np.clip(out, -_GELU_ARG_CLIP, _GELU_ARG_CLIP, out=out)
-    out *= 2 * _GELU_C
+    _gelu_u(Z, scratch, _GELU_K)
+    np.tanh(scratch, out=scratch)  # t
+    # z u'(z), through the same clipping (where it is clipped, 1 - t^2 is 0).
+    _gelu_u(Z, out, 3 * _GELU_K)
     np.subtract(1, scratch, out=Z)
     out *= Z
     out += 1
-    out *= scratch
+    np.add(scratch, 1, out=Z)
+    out *= Z
+    out *= 0.5
 
 
 def _silu_into(Z, A):
