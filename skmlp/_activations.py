@@ -198,8 +198,9 @@ _GELU_K = 0.044715
 #: both precisions (from about 19 in float64, 9 in float32).  So the cubic
 #: is evaluated as z (1 + 0.044715 v^2) with v = z clipped to [-10, 10]: the
 #: same numbers as z + 0.044715 z^3 up to rounding inside, the same tanh
-#: outside, and no overflow until |z| passes a quarter of the dtype's
-#: largest value (z^3 would overflow float32 from |z| = 2e13).
+#: outside, and no overflow until |z| passes a fifth of the dtype's largest
+#: value (z^3 would overflow float32 from |z| = 2e13).  The derivative
+#: clips z itself, as tanh u is +-1 either way: it never overflows.
 _GELU_CLIP = 10.0
 
 
@@ -306,10 +307,12 @@ def _gelu_derivative(Z, out, scratch):
     with :math:`t = \tanh u` and
     :math:`z u'(z) = \sqrt{2/\pi}\, (z + 3 \cdot 0.044715\, z^3)`.
     """
+    # Beyond the clip, t = tanh u is +-1 for z and its clipped value alike,
+    # and then f' is 1 or 0 whatever z u'(z) is.
+    np.clip(Z, -_GELU_CLIP, _GELU_CLIP, out=Z)
     _gelu_u(Z, scratch, _GELU_K)
     np.tanh(scratch, out=scratch)  # t
-    # z u'(z), through the same clipping (where it is clipped, 1 - t^2 is 0).
-    _gelu_u(Z, out, 3 * _GELU_K)
+    _gelu_u(Z, out, 3 * _GELU_K)  # z u'(z)
     np.subtract(1, scratch, out=Z)
     out *= Z
     out += 1
