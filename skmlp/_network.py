@@ -350,9 +350,10 @@ def _buffered_product(next_delta, W_next, product, delta, backward):
 
 
 def _pre_product(next_delta, W_next, pre, product, delta, derivative):
-    # The layer's outputs are no longer needed (the next layer's weight
-    # gradient has used them): f'(z) goes there, the pre-activations and the
-    # product buffer serving as scratch, then the product is taken.
+    # The layer's outputs are needed for nothing else any more (the next
+    # layer's weight gradient has used them): f'(z) replaces them (computed
+    # from them or from z, the pre-activations and the product buffer
+    # serving as scratch), then the product is taken.
     derivative(pre, delta, product)
     np.matmul(next_delta, W_next, out=product)
     # delta * f', in scikit-learn's order.

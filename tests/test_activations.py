@@ -93,12 +93,13 @@ def _derivative(name, Z):
     act = HIDDEN_ACTIVATIONS[name]
     ones = np.ones_like(Z)
     if act.keeps_pre_activations:
+        # As in training: into, then the derivative with the output in out.
         A = np.empty_like(Z)
-        act.into(Z, A)
+        act.into(Z.copy(), A)
         np.testing.assert_array_equal(A, _forward(name, Z))  # predict's
-        out, scratch = np.empty_like(Z), np.empty_like(Z)
-        act.derivative(Z.copy(), out, scratch)
-        return out * ones
+        scratch = np.empty_like(Z)
+        act.derivative(Z.copy(), A, scratch)
+        return A * ones
     A = _forward(name, Z)
     if act.linear:
         return ones
