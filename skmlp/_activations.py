@@ -205,9 +205,8 @@ _GELU_K = 0.044715
 #: both precisions (from about 19 in float64, 9 in float32).  So the cubic
 #: is evaluated as z (1 + 0.044715 v^2) with v = z clipped to [-10, 10]: the
 #: same numbers as z + 0.044715 z^3 up to rounding inside, the same tanh
-#: outside, and no overflow until |z| passes a fifth of the dtype's largest
-#: value (z^3 would overflow float32 from |z| = 2e13).  The derivative
-#: clips z itself, as tanh u is +-1 either way: it never overflows.
+#: outside (z^3 would overflow float32 from |z| = 2e13).  The derivative
+#: clips z itself, as tanh u is +-1 either way.
 _GELU_CLIP = 10.0
 
 
@@ -270,12 +269,11 @@ def _elu_derivative(Z, out, scratch):
 
 
 def _gelu_u(Z, out, k):
-    """:math:`\\sqrt{2/\\pi}\\, z (1 + k v^2)` into ``out``, ``v`` being ``Z``
-    clipped as described at ``_GELU_CLIP``; ``Z`` unchanged.  With
+    """:math:`\\sqrt{2/\\pi}\\, z (1 + k z^2)` into ``out`` for ``Z`` already
+    clipped to ``_GELU_CLIP`` (the derivative's); ``Z`` unchanged.  With
     ``k = 0.044715`` it is GELU's :math:`u`, with ``3 k``,
     :math:`z u'(z)`."""
-    np.clip(Z, -_GELU_CLIP, _GELU_CLIP, out=out)
-    np.square(out, out=out)
+    np.square(Z, out=out)
     out *= k
     out += 1
     out *= _GELU_C
@@ -295,11 +293,21 @@ def _gelu_into(Z, A):
     the output has an absolute error of about ``eps |z|`` there, and is
     exactly 0 below :math:`z \approx -7.19` (float64; -5.42 in float32).
     """
-    _gelu_u(Z, A, _GELU_K)
+    # u / 8 first, clipped where tanh is +-1 anyway (|u| >= 40), then u:
+    # z times a factor up to 4.4 would overflow near the dtype's maximum.
+    # Scaling by powers of two changes no bit.
+    np.clip(Z, -_GELU_CLIP, _GELU_CLIP, out=A)
+    np.square(A, out=A)
+    A *= _GELU_K
+    A += 1
+    A *= _GELU_C / 8
+    A *= Z
+    np.clip(A, -5, 5, out=A)
+    A *= 8
     np.tanh(A, out=A)
     A += 1
-    A *= Z
     A *= 0.5
+    A *= Z
 
 
 def _gelu_derivative(Z, out, scratch):

@@ -16,10 +16,10 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         ``x / (1 + exp(-x))``.  The slope 0.01 and ELU's scale 1 are fixed.
         Weights start Glorot-uniform as in scikit-learn (bound
         ``sqrt(6 / (fan_in + fan_out))``, ``sqrt(2 / ...)`` for
-        ``'logistic'``) for every activation.  ``'leaky_relu'``, ``'elu'``,
-        ``'gelu'`` and ``'silu'`` keep each hidden layer's pre-activations
-        during training (their derivatives are computed from them), one more
-        ``(batch_size, units)`` buffer per hidden layer.
+        ``'logistic'``) for every activation.  skmlp's five keep each hidden
+        layer's pre-activations during training (for their derivatives or
+        as scratch), one more ``(batch_size, units)`` buffer per hidden
+        layer.
 
     solver : str or optimizer object, default='adam'
         How the weights are optimized. ``'lbfgs'`` (SciPy's L-BFGS-B on the
