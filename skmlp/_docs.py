@@ -4,9 +4,22 @@ _SHARED_PARAMETERS = """\
 hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of neurons in the ith hidden layer.
 
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+    activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', \
+'elu', 'gelu', 'softplus', 'silu'}, default='relu'
         Activation of the hidden layers: ``x``, ``1 / (1 + exp(-x))``,
-        ``tanh(x)`` or ``max(x, 0)``.
+        ``tanh(x)`` or ``max(x, 0)`` (scikit-learn's), or skmlp's
+        ``'leaky_relu'``: ``x`` if ``x > 0`` else ``0.01 x``;
+        ``'elu'``: ``x`` if ``x > 0`` else ``exp(x) - 1``;
+        ``'gelu'`` (the tanh approximation):
+        ``0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))``;
+        ``'softplus'``: ``log(1 + exp(x))``; ``'silu'`` (swish):
+        ``x / (1 + exp(-x))``.  The slope 0.01 and ELU's scale 1 are fixed.
+        Weights start Glorot-uniform as in scikit-learn (bound
+        ``sqrt(6 / (fan_in + fan_out))``, ``sqrt(2 / ...)`` for
+        ``'logistic'``) for every activation.  skmlp's five keep each hidden
+        layer's pre-activations during training (for their derivatives or
+        as scratch), one more ``(batch_size, units)`` buffer per hidden
+        layer.
 
     solver : str or optimizer object, default='adam'
         How the weights are optimized. ``'lbfgs'`` (SciPy's L-BFGS-B on the

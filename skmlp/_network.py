@@ -99,7 +99,9 @@ def init_params(layout, activation, rng, dtype, out=None):
     Each layer draws ``W`` then ``b`` from ``U(-r, r)`` with
     ``r = sqrt(6 / (fan_in + fan_out))`` (``sqrt(2 / ...)`` for logistic
     hidden units), in float64, then casts to ``dtype``; into ``out`` when
-    given.
+    given.  scikit-learn's rule: every other activation, skmlp's own
+    (``leaky_relu``, ``elu``, ``gelu``, ``softplus``, ``silu``) included,
+    uses the factor 6.
     """
     factor = 2.0 if activation == "logistic" else 6.0
     theta = np.empty(layout.size, dtype=dtype) if out is None else out
@@ -144,6 +146,26 @@ def forward(coefs, intercepts, X, activations, hidden, output, row=None):
         _forward_layer(A, W, b, Z, activation, row=row)
         A = Z
     return A
+
+
+def _forward_keeping_pre(coefs, intercepts, X, pre, activations, into, output, row):
+    """:func:`forward` for an activation that keeps its pre-activations
+    (:class:`skmlp._activations.Activation`): each hidden layer's
+    ``A W + b`` stays in ``pre`` and ``into`` writes its activation into
+    ``activations``."""
+    A = X
+    last = len(coefs) - 1
+    for i in range(last):
+        Z = pre[i]
+        _matmul(A, coefs[i], Z)
+        Z += intercepts[i]
+        into(Z, activations[i])
+        A = activations[i]
+    out = activations[last]
+    _forward_layer(
+        A, coefs[last], intercepts[last], out, OUTPUT_ACTIVATIONS[output], row
+    )
+    return out
 
 
 def hidden_outputs(coefs, intercepts, X, hidden):
@@ -193,6 +215,11 @@ class Workspace:
     loss_terms, loss_other, loss_columns : ndarray
         float64 scratch for the loss: two like the output layer, one entry
         per output.
+
+    Hidden activations that keep their pre-activations (``gelu``, ...) also
+    get one ``(batch_size, units)`` buffer per hidden layer for them
+    (:meth:`pre_activations`), allocated when first asked for: the other
+    activations' fits use no more memory for it.
     """
 
     def __init__(self, layout, batch_size, dtype):
@@ -209,6 +236,7 @@ class Workspace:
         # activations whose derivative needs one, else a boolean mask.
         self._product = None
         self._mask = None
+        self._pre = None
         self._plans = {}
 
     def plan(self, objective, theta, grad, n):
@@ -225,6 +253,16 @@ class Workspace:
         if self._product is None:
             self._product = np.empty(self._size, dtype=self._dtype)
         return self._product[: shape[0] * shape[1]].reshape(shape)
+
+    def pre_activations(self):
+        """One ``(batch_size, units)`` buffer per hidden layer for its
+        pre-activations."""
+        if self._pre is None:
+            self._pre = [
+                np.empty((self.batch_size, a.shape[1]), dtype=self._dtype)
+                for a in self.activations[:-1]
+            ]
+        return self._pre
 
     def mask(self, shape):
         """A boolean ``shape`` buffer for a derivative mask."""
@@ -254,6 +292,13 @@ class _Plan:
         # Each weight matrix as a vector, for the penalty's value.
         self.layer_weights = [W.reshape(-1) for W in coefs]
         last = len(coefs) - 1
+        # Each hidden layer's pre-activations, when the activation keeps them.
+        self.pre = (
+            [p[:n] for p in workspace.pre_activations()]
+            if act.keeps_pre_activations
+            else None
+        )
+        self.into = act.into
         self.backward = [
             (
                 self.activations[i],
@@ -266,6 +311,7 @@ class _Plan:
                     coefs[i + 1].T,
                     self.activations[i],
                     workspace,
+                    None if self.pre is None else self.pre[i],
                 ),
                 grad_coefs[i],
                 grad_intercepts[i],
@@ -274,9 +320,14 @@ class _Plan:
         ]
 
 
-def _hidden_product(act, next_delta, W_next, delta, workspace):
+def _hidden_product(act, next_delta, W_next, delta, workspace, pre=None):
     """``(function, args)`` that turn a hidden layer's outputs ``delta`` into
-    its delta: the next layer's delta times its weights, times :math:`f'`."""
+    its delta: the next layer's delta times its weights, times :math:`f'`
+    (computed from the layer's pre-activations ``pre`` when the activation
+    keeps them)."""
+    if act.keeps_pre_activations:
+        product = workspace.product(delta.shape)
+        return _pre_product, (next_delta, W_next, pre, product, delta, act.derivative)
     if act.linear:
         return np.matmul, (next_delta, W_next, delta)
     if act.mask is not None:
@@ -296,6 +347,17 @@ def _masked_product(next_delta, W_next, delta, mask_of, mask):
 def _buffered_product(next_delta, W_next, product, delta, backward):
     np.matmul(next_delta, W_next, out=product)
     backward(delta, product)
+
+
+def _pre_product(next_delta, W_next, pre, product, delta, derivative):
+    # The layer's outputs are needed for nothing else any more (the next
+    # layer's weight gradient has used them): f'(z) replaces them (computed
+    # from them or from z, the pre-activations and the product buffer
+    # serving as scratch), then the product is taken.
+    derivative(pre, delta, product)
+    np.matmul(next_delta, W_next, out=product)
+    # delta * f', in scikit-learn's order.
+    np.multiply(product, delta, out=delta)
 
 
 def _backward_layer(views, A):
@@ -331,15 +393,27 @@ def loss_and_grad(objective, theta, grad, X, Y, sample_weight, workspace, finish
     """
     plan = workspace.plan(objective, theta, grad, X.shape[0])
     spec = LOSSES[objective.loss]
-    out = forward(
-        plan.coefs,
-        plan.intercepts,
-        X,
-        plan.activations,
-        objective.hidden,
-        spec.output_activation,
-        plan.row,
-    )
+    if plan.pre is None:
+        out = forward(
+            plan.coefs,
+            plan.intercepts,
+            X,
+            plan.activations,
+            objective.hidden,
+            spec.output_activation,
+            plan.row,
+        )
+    else:
+        out = _forward_keeping_pre(
+            plan.coefs,
+            plan.intercepts,
+            X,
+            plan.pre,
+            plan.activations,
+            plan.into,
+            spec.output_activation,
+            plan.row,
+        )
     weight_sum = total_weight(X, sample_weight)
     value = spec.value(Y, out, sample_weight, *plan.loss_terms, workspace.loss_columns)
     penalty = objective.penalty

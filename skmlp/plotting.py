@@ -83,8 +83,10 @@ class LossCurveDisplay:
     ...                     early_stopping=True, random_state=0).fit(X, y)
     >>> display = LossCurveDisplay.from_estimator(adam, name="adam")
     >>> display = LossCurveDisplay.from_estimator(sgd, name="sgd", ax=display.ax_)
+    >>> # Per model: training loss and the split-off part's validation loss;
+    >>> # the validation accuracy on the second axis.
     >>> len(display.ax_.lines), len(display.score_ax_.lines)
-    (2, 2)
+    (4, 2)
     >>> display.ax_.get_xlabel(), display.score_ax_.get_ylabel()
     ('epoch', 'validation accuracy')
     """

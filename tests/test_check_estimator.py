@@ -1,9 +1,13 @@
-"""scikit-learn's estimator checks, for every solver, as a string and as an object.
+"""scikit-learn's estimator checks, for every solver, as a string and as an
+object, and for every hidden activation.
 
 Every check runs on every configuration: both estimators, the default
-(``solver="adam"``), every solver string and every optimizer object, and the
-classifier with ``class_weight="balanced"`` for scikit-learn's solvers.
-Nothing is skipped and nothing is marked as an expected failure.
+(``solver="adam"``), every solver string, every optimizer object, each
+activation skmlp adds to scikit-learn's (``leaky_relu``, ``elu``, ``gelu``,
+``softplus``, ``silu``) at otherwise default settings, and the classifier
+with ``class_weight="balanced"`` for scikit-learn's solvers.
+skmlp skips no check and marks none as an expected failure (scikit-learn
+skips its decision_function check itself: the estimators have none).
 
 The checks include training ones (``check_classifiers_train`` wants an
 accuracy above 0.83 after a default ``fit``, ``check_regressors_train`` an
@@ -21,6 +25,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
 from skmlp import MLPClassifier, MLPRegressor, optimizers
+from skmlp._activations import HIDDEN_ACTIVATIONS
 from skmlp._solvers import SOLVER_NAMES, resolve_optimizer
 from skmlp.optimizers import GD, SGD, AdaGrad, Adam, AdamW, Momentum, RMSprop
 
@@ -39,6 +44,13 @@ STRING_CLASSES = {
 }
 
 OPTIMIZER_CLASSES = (SGD, Adam, GD, Momentum, AdaGrad, RMSprop, AdamW)
+
+#: scikit-learn's activations (its own checks cover them at its defaults;
+#: relu is every configuration above's).
+SKLEARN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
+
+#: skmlp's other activations, each checked at the default settings.
+EXTRA_ACTIVATIONS = tuple(sorted(set(HIDDEN_ACTIVATIONS) - set(SKLEARN_ACTIVATIONS)))
 
 
 def _string_config(cls, solver):
@@ -65,6 +77,7 @@ CONFIGURATIONS = [
     *(cls() for cls in ESTIMATORS),
     *(_string_config(cls, s) for cls in ESTIMATORS for s in sorted(SOLVER_NAMES)),
     *(_object_config(cls, o) for cls in ESTIMATORS for o in OPTIMIZER_CLASSES),
+    *(cls(activation=a) for cls in ESTIMATORS for a in EXTRA_ACTIVATIONS),
     *CLASS_WEIGHTED,
 ]
 
@@ -104,3 +117,11 @@ def test_configurations_cover_every_solver():
             assert optimizer.learning_rate == type(optimizer).recommended_learning_rate
     for cls in ESTIMATORS:
         assert cls().get_params() == cls(solver="adam").get_params()
+
+
+def test_configurations_cover_every_extra_activation():
+    assert set(EXTRA_ACTIVATIONS) == {"leaky_relu", "elu", "gelu", "softplus", "silu"}
+    checked = {(type(e), e.activation) for e in CONFIGURATIONS}
+    assert checked >= {(cls, a) for cls in ESTIMATORS for a in HIDDEN_ACTIVATIONS} - {
+        (cls, a) for cls in ESTIMATORS for a in ("identity", "logistic", "tanh")
+    }

@@ -67,6 +67,7 @@ from sklearn.exceptions import (
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skmlp import MLPClassifier, MLPRegressor
+from skmlp._activations import HIDDEN_ACTIVATIONS
 from skmlp._solvers import SOLVER_NAMES
 from skmlp.optimizers import SGD, Adam, RMSprop
 
@@ -648,7 +649,7 @@ def sample_weights(draw, n, *, fault=False, some_zeros=True):
 #: ranges, none able to make these tiny networks overflow on tame data.
 PARAMETERS = {
     "hidden_layer_sizes": [(3,), (1,), 2, [3], (2, 2)],
-    "activation": ["relu", "tanh", "logistic", "identity"],
+    "activation": sorted(HIDDEN_ACTIVATIONS),
     "alpha": [0.0, 1e-4, 10.0],
     "penalty": ["l2", "l1", "elasticnet", None],
     "l1_ratio": [0.0, 0.15, 1.0],

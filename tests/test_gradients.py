@@ -32,8 +32,9 @@ measures neither one-sided derivative:
 - ``|w|`` at ``w = 0``: with an L1 or group part every weight is drawn with
   ``|w| >= 0.05``, far beyond the finite-difference step (``1e-6``), so
   every column norm is too;
-- ``relu`` at a pre-activation of 0: problems with a hidden pre-activation
-  within ``1e-3`` of 0 are rejected (``assume``).  A step of ``1e-6`` on one
+- ``relu`` and ``leaky_relu`` at a pre-activation of 0: problems with a hidden
+  pre-activation within ``1e-3`` of 0 are rejected (``assume``).  (``elu``
+  has no kink: its derivative is 1 on both sides of 0.)  A step of ``1e-6`` on one
   parameter moves every pre-activation by far less than ``1e-3`` for these
   small weights and inputs, so no difference crosses the kink.
 
@@ -70,7 +71,8 @@ FD_STEP = 1e-6
 RTOL = 1e-5
 #: Smallest |weight| drawn when the penalty has an L1 part (away from the kink).
 L1_MARGIN = 0.05
-#: Smallest |hidden pre-activation| accepted with relu (away from the kink).
+#: Smallest |hidden pre-activation| accepted with relu or leaky_relu (away
+#: from the kink).
 RELU_MARGIN = 1e-3
 
 
@@ -89,7 +91,17 @@ REF_HIDDEN = {
     "logistic": _sigmoid,
     "tanh": np.tanh,
     "relu": lambda z: np.maximum(z, 0),
+    "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
+    "elu": lambda z: np.where(z > 0, z, np.exp(np.minimum(z, 0)) - 1),
+    "gelu": lambda z: (
+        0.5 * z * (1 + np.tanh(np.sqrt(2 / np.pi) * (z + 0.044715 * z**3)))
+    ),
+    "softplus": lambda z: np.log(1 + np.exp(z)),
+    "silu": lambda z: z * _sigmoid(z),
 }
+
+#: The hidden activations with a kink at 0.
+KINKED = {"relu", "leaky_relu"}
 
 # Per-sample loss, summed over outputs, from the output pre-activation z.
 REF_LOSSES = {
@@ -276,9 +288,9 @@ TASKS = {
 
 
 @st.composite
-def problems(draw, task_name=None, max_samples=8):
+def problems(draw, task_name=None, max_samples=8, hidden=None):
     """A full problem: network, objective, data and weights (all float64);
-    the task is drawn unless given."""
+    the task and the hidden activation are drawn unless given."""
     if task_name is None:
         task_name = draw(st.sampled_from(sorted(TASKS)))
     task = TASKS[task_name]
@@ -286,7 +298,8 @@ def problems(draw, task_name=None, max_samples=8):
     hidden_sizes = draw(st.lists(st.integers(1, 8), min_size=1, max_size=3))
     n_features = draw(st.integers(1, 4))
     n = draw(st.integers(max(k, 2), max_samples))
-    hidden = draw(st.sampled_from(sorted(HIDDEN_ACTIVATIONS)))
+    if hidden is None:
+        hidden = draw(st.sampled_from(sorted(HIDDEN_ACTIVATIONS)))
     pen = draw(st.sampled_from(list(PENALTIES)))
     alpha = draw(st.floats(0.0, 5.0))
     l1_ratio = draw(st.floats(0.0, 1.0))
@@ -334,7 +347,7 @@ def _pre_activations(p):
 
 
 def _avoid_relu_kink(p):
-    if p["hidden"] == "relu":
+    if p["hidden"] in KINKED:
         assume(np.abs(_pre_activations(p)[0]).min() > RELU_MARGIN)
 
 
@@ -448,6 +461,22 @@ def test_gradient_matches_central_differences(task, data):
     _avoid_saturation(p)
     _, grad = evaluate(p, p["theta"])
     value = reference_value(p, p["theta"])
+    assert_matches_differences(grad, reference_gradient(p), value)
+
+
+@pytest.mark.parametrize("hidden", sorted(HIDDEN_ACTIVATIONS))
+@given(data=st.data())
+def test_every_activation_gradient_matches_central_differences(hidden, data):
+    """The same proof with the hidden activation fixed and the task drawn,
+    so every activation gets its own examples in every run (its derivative,
+    whether written with the output or with the kept pre-activations, is
+    the forward map's)."""
+    p = data.draw(problems(hidden=hidden))
+    _avoid_relu_kink(p)
+    _avoid_saturation(p)
+    _, grad = evaluate(p, p["theta"])
+    value = reference_value(p, p["theta"])
+    assert value == pytest.approx(evaluate(p, p["theta"])[0], rel=1e-12, abs=1e-12)
     assert_matches_differences(grad, reference_gradient(p), value)
 
 
@@ -614,3 +643,5 @@ def test_workspace_buffers_keep_the_weights_dtype(dtype):
     assert [a.dtype for a in workspace.activations] == [dtype] * 3
     assert workspace.product((8, 5)).dtype == dtype
     assert workspace.mask((8, 5)).dtype == np.bool_
+    assert [a.dtype for a in workspace.pre_activations()] == [dtype] * 2
+    assert [a.shape for a in workspace.pre_activations()] == [(8, 5), (8, 4)]
