@@ -120,7 +120,15 @@ class _Plain:
 
 
 def fit_lbfgs(
-    theta, objective, data, max_iter, max_fun, tol, verbose, validation_loss=None
+    theta,
+    objective,
+    data,
+    max_iter,
+    max_fun,
+    tol,
+    verbose,
+    validation_loss=None,
+    epochs=None,
 ):
     """Minimize the full-batch objective with SciPy's L-BFGS-B.
 
@@ -133,6 +141,8 @@ def fit_lbfgs(
     ``validation_loss`` (else that function of the weights at each iterate
     of the curve, and at the returned weights last); warns when L-BFGS-B
     stops without converging.
+    ``epochs`` (:class:`skmlp._callbacks.Epochs`, or None) reports each
+    iteration to the callbacks; one returning True stops L-BFGS-B there.
     When the objective overflows, ``theta`` is the last accepted iterate with
     a finite loss (or the start, with ``final_loss`` None); when it is not
     finite at the start, :class:`~skmlp._divergence.NonFiniteFit` is raised.
@@ -140,6 +150,7 @@ def fit_lbfgs(
     variables, smoothed = _variables(theta, objective, data)
     evaluations = _Evaluations(theta, smoothed, data, variables, verbose)
     evaluations.validation_loss = validation_loss
+    evaluations.epochs = epochs
     result = scipy.optimize.minimize(
         evaluations,
         variables.x0,
@@ -149,6 +160,8 @@ def fit_lbfgs(
         options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
         callback=evaluations.iteration_done,
     )
+    if epochs is not None:
+        epochs.close()
     n_iter, loss, curve = _outcome(result, theta, variables, evaluations, max_iter)
     if isinstance(variables, _SmoothGroup):
         variables.finish(theta)
@@ -194,8 +207,12 @@ class _Evaluations:
         self.last_accepted = variables.x0.copy()
         self.validation_loss = None
         self.validation_values = []
+        self.epochs = None
 
     def __call__(self, x):
+        if self.epochs is not None and self.epochs.current is None:
+            # An iteration's first evaluation begins its task.
+            self.epochs.begin(self._state(self.last_accepted))
         self.variables.to_theta(x, self.theta)
         value = loss_and_grad(
             self.objective, self.theta, self.grad, *self.data, self.workspace
@@ -216,6 +233,26 @@ class _Evaluations:
             self.validation_values.append(self.validation_loss(scratch))
         if self.verbose:
             print("Iteration %d, loss = %.8f" % (len(self.curve), self.curve[-1]))
+        if self.epochs is not None and self.epochs.end(
+            self._state(intermediate_result.x)
+        ):
+            raise StopIteration
+
+    def _state(self, x):
+        """The fitted attributes at the iterate ``x`` (for the callbacks)."""
+
+        def state():
+            theta = np.empty_like(self.theta)
+            self.variables.to_theta(x, theta)
+            curve = list(self.curve)
+            return {
+                "_theta": theta,
+                "n_iter_": len(curve),
+                "loss_": curve[-1] if curve else None,
+                "loss_curve_": curve,
+            }
+
+        return state
 
     def validation_curve(self, theta):
         """The validation losses of the iterates whose loss is finite (the
@@ -242,7 +279,8 @@ def _outcome(result, theta, variables, evaluations, max_iter):
         curve = [loss for loss in evaluations.curve if math.isfinite(loss)]
         warn_diverged("L-BFGS objective")
         return len(curve), curve[-1] if curve else None, curve
-    if result.status != 0:
+    stopped = evaluations.epochs is not None and evaluations.epochs.stopped
+    if result.status != 0 and not stopped:
         warnings.warn(
             "lbfgs failed to converge after %d iteration(s) (status=%d): %s. "
             "Increase max_iter or max_fun, or scale the data."

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from skmlp._blas import blas_limited, one_thread_for
+from skmlp._callbacks import epoch_state
 from skmlp._divergence import NonFiniteFit, diverged, warn_diverged
 from skmlp._network import Workspace, finish_gradient, loss_and_grad, total_weight
 from skmlp._pieces import CHUNK, merge_state, state_piece
@@ -132,6 +133,9 @@ class StochasticConfig:
     #: The objective at the validation set for given weights, recorded after
     #: each epoch in ``Progress.validation_loss_curve``; None without one.
     validation_loss: object = None
+    #: The callbacks' epoch tasks (:class:`skmlp._callbacks.Epochs`); None
+    #: without callbacks.
+    epochs: object = None
 
 
 class _Batches:
@@ -325,6 +329,7 @@ class _Replay:
             verbose=False,
             incremental=False,
             validation_loss=None,
+            epochs=None,
         )
         progress = Progress(validation_score is not None)
         with warnings.catch_warnings():
@@ -384,10 +389,15 @@ def fit_stochastic(
 def _train(epoch, rng, run, progress, config, validation_score, undo):
     """Epochs until a stopping rule fires, or a diverged epoch is undone."""
     progress.n_iter = 0
+    epochs = config.epochs
     for _ in range(config.max_iter):
+        if epochs is not None:
+            epochs.begin(epoch_state(epoch.theta, progress))
         undo.epoch_starts(epoch.theta)
         loss = epoch.train(rng, run)
         if diverged(loss, epoch.theta):
+            if epochs is not None:
+                epochs.close()
             if not progress.loss_curve:
                 raise NonFiniteFit
             # The diverged epoch is undone, so it is not counted either.
@@ -399,8 +409,13 @@ def _train(epoch, rng, run, progress, config, validation_score, undo):
             warn_diverged("training loss")
             return
         undo.epoch_was_finite()
-        n = epoch.data.X.shape[0]
-        if _epoch_ends(loss, n, epoch.theta, run, progress, config, validation_score):
+        n, theta = epoch.data.X.shape[0], epoch.theta
+        stop = _epoch_ends(loss, n, theta, run, progress, config, validation_score)
+        if epochs is not None:
+            # A callback may stop the fit too (it sees the epoch's weights
+            # whatever the stopping rules decided).
+            stop = epochs.end(epoch_state(theta, progress)) or stop
+        if stop:
             return
 
 
