@@ -144,8 +144,7 @@ class _BaseMLP(CallbackSupportMixin, _WeightState, BaseEstimator):
         self, X, y, sample_weight, incremental, encoded=False, given=None, epochs=None
     ):
         """Fit to ``(X, y)``; ``given``: a validation set's ``(X_val, y_val,
-        sample_weight_val)``, or None; ``epochs``: the callbacks' epoch tasks
-        (:mod:`skmlp._callbacks`, which the decorator passes)."""
+        sample_weight_val)``, or None; ``epochs``: :mod:`skmlp._callbacks`'s."""
         hidden_sizes = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental

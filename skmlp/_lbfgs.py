@@ -141,8 +141,7 @@ def fit_lbfgs(
     ``validation_loss`` (else that function of the weights at each iterate
     of the curve, and at the returned weights last); warns when L-BFGS-B
     stops without converging.
-    ``epochs`` (:class:`skmlp._callbacks.Epochs`, or None) reports each
-    iteration to the callbacks; one returning True stops L-BFGS-B there.
+    ``epochs`` (:class:`skmlp._callbacks.Epochs`) reports iterations, or None.
     When the objective overflows, ``theta`` is the last accepted iterate with
     a finite loss (or the start, with ``final_loss`` None); when it is not
     finite at the start, :class:`~skmlp._divergence.NonFiniteFit` is raised.
@@ -160,8 +159,6 @@ def fit_lbfgs(
         options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
         callback=evaluations.iteration_done,
     )
-    if epochs is not None:
-        epochs.close()
     n_iter, loss, curve = _outcome(result, theta, variables, evaluations, max_iter)
     if isinstance(variables, _SmoothGroup):
         variables.finish(theta)
@@ -268,6 +265,8 @@ class _Evaluations:
 
 def _outcome(result, theta, variables, evaluations, max_iter):
     """``(n_iter, final_loss, loss_curve)``, ``theta`` set to the result."""
+    if evaluations.epochs is not None:
+        evaluations.epochs.close()  # an iteration L-BFGS-B left unfinished
     variables.to_theta(result.x, theta)
     if not math.isfinite(evaluations.first_value):
         variables.to_theta(variables.x0, theta)

@@ -193,6 +193,25 @@ def test_an_interrupted_fit_ends_its_tasks(digits):
     assert recorder.models[-1] is None
 
 
+def test_a_diverged_epoch_ends_as_an_empty_task():
+    """The undone epoch ends without a model; the replay that restores the
+    weights reports nothing."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 4)
+    y = X @ np.array([1.0, 2.0, 3.0, 4.0])
+    recorder = Recorder()
+    model = MLPRegressor(
+        hidden_layer_sizes=(3,), solver="sgd", learning_rate_init=1e3, random_state=0
+    )
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        model.set_callbacks(recorder).fit(X, y)
+    assert 0 < model.n_iter_ < model.max_iter
+    assert len(recorder.ends("epoch")) == model.n_iter_ + 1
+    assert recorder.models[-1] is None
+    assert all(m is not None for m in recorder.models[:-1])
+    assert recorder.events[-2:] == [("end", "fit", 0), ("teardown", "fit")]
+
+
 @pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
 def test_partial_fit_is_one_task(digits, Estimator):
     X, y = digits
