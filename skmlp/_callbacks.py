@@ -74,8 +74,9 @@ class Epochs:
 
     ``state``, given to :meth:`begin` and :meth:`end`, is a function
     returning the fitted attributes at that point (``_theta``, a flat weight
-    vector of the fit's own, ``n_iter_``, ...); it is called only when a
-    callback asks for the ``fitted_estimator``.
+    vector of the fit's own, ``n_iter_``, ...; see
+    :func:`skmlp._training.epoch_state`); it is called only when a callback
+    asks for the ``fitted_estimator``.
     """
 
     def __init__(self, estimator, root, data):
@@ -127,21 +128,3 @@ class Epochs:
             "_run": None,
             "_progress": progress,
         }
-
-
-def epoch_state(theta, progress):
-    """The :class:`Epochs` ``state`` of a minibatch fit: its weights (the
-    best so far with early stopping, which a stopped fit returns) and
-    bookkeeping."""
-
-    def state():
-        best = progress.best_theta if progress.early_stopping else None
-        return {
-            "_theta": (theta if best is None else best).copy(),
-            "n_iter_": progress.n_iter,
-            "t_": progress.t,
-            "loss_": progress.loss,
-            "loss_curve_": list(progress.loss_curve),
-        }
-
-    return state

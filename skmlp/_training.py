@@ -19,7 +19,6 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from skmlp._blas import blas_limited, one_thread_for
-from skmlp._callbacks import epoch_state
 from skmlp._divergence import NonFiniteFit, diverged, warn_diverged
 from skmlp._network import Workspace, finish_gradient, loss_and_grad, total_weight
 from skmlp._pieces import CHUNK, merge_state, state_piece
@@ -417,6 +416,24 @@ def _train(epoch, rng, run, progress, config, validation_score, undo):
             stop = epochs.end(epoch_state(theta, progress)) or stop
         if stop:
             return
+
+
+def epoch_state(theta, progress):
+    """The fitted attributes of a minibatch fit stopped now, for the
+    callbacks (:class:`skmlp._callbacks.Epochs`): its weights (the best so
+    far with early stopping, which a stopped fit returns) and bookkeeping."""
+
+    def state():
+        best = progress.best_theta if progress.early_stopping else None
+        return {
+            "_theta": (theta if best is None else best).copy(),
+            "n_iter_": progress.n_iter,
+            "t_": progress.t,
+            "loss_": progress.loss,
+            "loss_curve_": list(progress.loss_curve),
+        }
+
+    return state
 
 
 class _Epoch:
