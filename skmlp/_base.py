@@ -16,6 +16,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.callback import CallbackSupportMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
@@ -26,6 +27,7 @@ from sklearn.utils.validation import (
 
 from skmlp import _network, _predicting
 from skmlp._activations import HIDDEN_ACTIVATIONS
+from skmlp._callbacks import with_fit_tasks
 from skmlp._divergence import NonFiniteFit
 from skmlp._doc_links import DocLinkMixin
 from skmlp._lbfgs import fit_lbfgs
@@ -51,7 +53,7 @@ from skmlp.penalties import PENALTIES, penalty_from_params
 from skmlp.schedules import Adaptive, Constant, InvScaling, Schedule
 
 
-class _BaseMLP(_WeightState, DocLinkMixin, BaseEstimator):
+class _BaseMLP(CallbackSupportMixin, _WeightState, DocLinkMixin, BaseEstimator):
     """Fit / predict machinery shared by the classifier and the regressor."""
 
     _parameter_constraints: dict = {
@@ -137,9 +139,12 @@ class _BaseMLP(_WeightState, DocLinkMixin, BaseEstimator):
     def _is_stochastic(self):
         return self.solver != "lbfgs"
 
-    def _fit(self, X, y, sample_weight, incremental, encoded=False, given=None):
+    @with_fit_tasks
+    def _fit(
+        self, X, y, sample_weight, incremental, encoded=False, given=None, epochs=None
+    ):
         """Fit to ``(X, y)``; ``given``: a validation set's ``(X_val, y_val,
-        sample_weight_val)``, or None."""
+        sample_weight_val)``, or None; ``epochs``: :mod:`skmlp._callbacks`'s."""
         hidden_sizes = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
@@ -176,10 +181,10 @@ class _BaseMLP(_WeightState, DocLinkMixin, BaseEstimator):
                     fresh_fit = first_pass and not incremental
                     restart = restart if fresh_fit else None
                     self._fit_stochastic(
-                        theta, objective, data, rng, incremental, restart, given
+                        theta, objective, data, rng, incremental, restart, given, epochs
                     )
                 else:
-                    self._fit_full_batch(theta, objective, data, given)
+                    self._fit_full_batch(theta, objective, data, given, epochs)
             except NonFiniteFit:
                 # Nothing was learned: no half-fitted model is left behind.
                 self._discard_fit()
@@ -309,7 +314,7 @@ class _BaseMLP(_WeightState, DocLinkMixin, BaseEstimator):
         return int(np.clip(self.batch_size, 1, n_samples))
 
     def _fit_stochastic(
-        self, theta, objective, data, rng, incremental, restart, validation
+        self, theta, objective, data, rng, incremental, restart, validation, epochs
     ):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -328,6 +333,7 @@ class _BaseMLP(_WeightState, DocLinkMixin, BaseEstimator):
             verbose=bool(self.verbose),
             incremental=incremental,
             validation_loss=_validation_loss(objective, validation, theta.dtype),
+            epochs=epochs,
         )
         progress = self._progress
         if config.validation_loss is None:
@@ -387,7 +393,7 @@ class _BaseMLP(_WeightState, DocLinkMixin, BaseEstimator):
                 pass
         return split(stratify=None)
 
-    def _fit_full_batch(self, theta, objective, data, validation):
+    def _fit_full_batch(self, theta, objective, data, validation, epochs):
         n_iter, loss, curve, validation_curve = fit_lbfgs(
             theta,
             objective,
@@ -397,6 +403,7 @@ class _BaseMLP(_WeightState, DocLinkMixin, BaseEstimator):
             self.tol,
             bool(self.verbose),
             _validation_loss(objective, validation, theta.dtype),
+            epochs,
         )
         self.n_iter_ = n_iter
         self.loss_ = loss

@@ -195,6 +195,23 @@ loss_ : float
         ``activation(bias)``, which can be folded into the next layer's
         biases, so the unit can be removed without changing predictions."""
 
+#: The Notes section both estimators share: scikit-learn's callback API.
+_CALLBACKS_NOTE = """\
+Notes
+    -----
+    Both estimators take scikit-learn's callbacks (:mod:`sklearn.callback`)
+    with ``set_callbacks``, as its own iterative estimators do: a ``fit`` is
+    a task with one subtask per epoch (for lbfgs: per iteration), so
+    ``set_callbacks(ProgressBar())`` shows an epoch bar (nested under a
+    ``GridSearchCV`` that has the callback) and
+    ``ScoringMonitor(scoring=...)`` logs a score per epoch, of the model as
+    the fit would have returned it had it stopped there.  A callback's
+    ``on_fit_task_end`` returning True stops the fit after that epoch; each
+    ``partial_fit`` call is one task.  Callbacks leave the fit unchanged, to
+    the bit, and without them the epoch loop pays one ``None`` check.
+    :class:`~sklearn.callback.ProgressBar` needs rich (the ``progress``
+    extra: ``pip install skmlp[progress]``)."""
+
 CLASSIFIER_DOC = f"""Multi-layer perceptron classifier, a drop-in for scikit-learn's.
 
     Minimizes the log-loss (softmax output for multiclass targets, logistic
@@ -235,6 +252,8 @@ CLASSIFIER_DOC = f"""Multi-layer perceptron classifier, a drop-in for scikit-lea
     See Also
     --------
     MLPRegressor : The same network for regression.
+
+    {_CALLBACKS_NOTE}
 
     Examples
     --------
@@ -280,6 +299,8 @@ REGRESSOR_DOC = f"""Multi-layer perceptron regressor, a drop-in for scikit-learn
     See Also
     --------
     MLPClassifier : The same network for classification.
+
+    {_CALLBACKS_NOTE}
 
     Examples
     --------

@@ -120,7 +120,15 @@ class _Plain:
 
 
 def fit_lbfgs(
-    theta, objective, data, max_iter, max_fun, tol, verbose, validation_loss=None
+    theta,
+    objective,
+    data,
+    max_iter,
+    max_fun,
+    tol,
+    verbose,
+    validation_loss=None,
+    epochs=None,
 ):
     """Minimize the full-batch objective with SciPy's L-BFGS-B.
 
@@ -133,6 +141,7 @@ def fit_lbfgs(
     ``validation_loss`` (else that function of the weights at each iterate
     of the curve, and at the returned weights last); warns when L-BFGS-B
     stops without converging.
+    ``epochs`` (:class:`skmlp._callbacks.Epochs`) reports iterations, or None.
     When the objective overflows, ``theta`` is the last accepted iterate with
     a finite loss (or the start, with ``final_loss`` None); when it is not
     finite at the start, :class:`~skmlp._divergence.NonFiniteFit` is raised.
@@ -140,6 +149,7 @@ def fit_lbfgs(
     variables, smoothed = _variables(theta, objective, data)
     evaluations = _Evaluations(theta, smoothed, data, variables, verbose)
     evaluations.validation_loss = validation_loss
+    evaluations.epochs = epochs
     result = scipy.optimize.minimize(
         evaluations,
         variables.x0,
@@ -194,8 +204,12 @@ class _Evaluations:
         self.last_accepted = variables.x0.copy()
         self.validation_loss = None
         self.validation_values = []
+        self.epochs = None
 
     def __call__(self, x):
+        if self.epochs is not None and self.epochs.current is None:
+            # An iteration's first evaluation begins its task.
+            self.epochs.begin(self._state(self.last_accepted))
         self.variables.to_theta(x, self.theta)
         value = loss_and_grad(
             self.objective, self.theta, self.grad, *self.data, self.workspace
@@ -216,6 +230,26 @@ class _Evaluations:
             self.validation_values.append(self.validation_loss(scratch))
         if self.verbose:
             print("Iteration %d, loss = %.8f" % (len(self.curve), self.curve[-1]))
+        if self.epochs is not None and self.epochs.end(
+            self._state(intermediate_result.x)
+        ):
+            raise StopIteration
+
+    def _state(self, x):
+        """The fitted attributes at the iterate ``x`` (for the callbacks)."""
+
+        def state():
+            theta = np.empty_like(self.theta)
+            self.variables.to_theta(x, theta)
+            curve = list(self.curve)
+            return {
+                "_theta": theta,
+                "n_iter_": len(curve),
+                "loss_": curve[-1] if curve else None,
+                "loss_curve_": curve,
+            }
+
+        return state
 
     def validation_curve(self, theta):
         """The validation losses of the iterates whose loss is finite (the
@@ -231,6 +265,8 @@ class _Evaluations:
 
 def _outcome(result, theta, variables, evaluations, max_iter):
     """``(n_iter, final_loss, loss_curve)``, ``theta`` set to the result."""
+    if evaluations.epochs is not None:
+        evaluations.epochs.close()  # an iteration L-BFGS-B left unfinished
     variables.to_theta(result.x, theta)
     if not math.isfinite(evaluations.first_value):
         variables.to_theta(variables.x0, theta)
@@ -242,7 +278,8 @@ def _outcome(result, theta, variables, evaluations, max_iter):
         curve = [loss for loss in evaluations.curve if math.isfinite(loss)]
         warn_diverged("L-BFGS objective")
         return len(curve), curve[-1] if curve else None, curve
-    if result.status != 0:
+    stopped = evaluations.epochs is not None and evaluations.epochs.stopped
+    if result.status != 0 and not stopped:
         warnings.warn(
             "lbfgs failed to converge after %d iteration(s) (status=%d): %s. "
             "Increase max_iter or max_fun, or scale the data."

@@ -132,6 +132,9 @@ class StochasticConfig:
     #: The objective at the validation set for given weights, recorded after
     #: each epoch in ``Progress.validation_loss_curve``; None without one.
     validation_loss: object = None
+    #: The callbacks' epoch tasks (:class:`skmlp._callbacks.Epochs`); None
+    #: without callbacks.
+    epochs: object = None
 
 
 class _Batches:
@@ -325,6 +328,7 @@ class _Replay:
             verbose=False,
             incremental=False,
             validation_loss=None,
+            epochs=None,
         )
         progress = Progress(validation_score is not None)
         with warnings.catch_warnings():
@@ -384,10 +388,15 @@ def fit_stochastic(
 def _train(epoch, rng, run, progress, config, validation_score, undo):
     """Epochs until a stopping rule fires, or a diverged epoch is undone."""
     progress.n_iter = 0
+    epochs = config.epochs
     for _ in range(config.max_iter):
+        if epochs is not None:
+            epochs.begin(epoch_state(epoch.theta, progress))
         undo.epoch_starts(epoch.theta)
         loss = epoch.train(rng, run)
         if diverged(loss, epoch.theta):
+            if epochs is not None:
+                epochs.close()
             if not progress.loss_curve:
                 raise NonFiniteFit
             # The diverged epoch is undone, so it is not counted either.
@@ -399,9 +408,32 @@ def _train(epoch, rng, run, progress, config, validation_score, undo):
             warn_diverged("training loss")
             return
         undo.epoch_was_finite()
-        n = epoch.data.X.shape[0]
-        if _epoch_ends(loss, n, epoch.theta, run, progress, config, validation_score):
+        n, theta = epoch.data.X.shape[0], epoch.theta
+        stop = _epoch_ends(loss, n, theta, run, progress, config, validation_score)
+        if epochs is not None:
+            # A callback may stop the fit too (it sees the epoch's weights
+            # whatever the stopping rules decided).
+            stop = epochs.end(epoch_state(theta, progress)) or stop
+        if stop:
             return
+
+
+def epoch_state(theta, progress):
+    """The fitted attributes of a minibatch fit stopped now, for the
+    callbacks (:class:`skmlp._callbacks.Epochs`): its weights (the best so
+    far with early stopping, which a stopped fit returns) and bookkeeping."""
+
+    def state():
+        best = progress.best_theta if progress.early_stopping else None
+        return {
+            "_theta": (theta if best is None else best).copy(),
+            "n_iter_": progress.n_iter,
+            "t_": progress.t,
+            "loss_": progress.loss,
+            "loss_curve_": list(progress.loss_curve),
+        }
+
+    return state
 
 
 class _Epoch:

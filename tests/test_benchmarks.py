@@ -29,6 +29,7 @@ def bench():
     sys.path.insert(0, str(BENCHMARKS))
     names = ["_common", "bench_epoch", "bench_memory", "bench_optimizers"]
     names += ["bench_scaling", "bench_compression", "bench_penalties", "bench_predict"]
+    names += ["bench_callbacks"]
     try:
         for name in names:
             spec = importlib.util.spec_from_file_location(
@@ -396,6 +397,26 @@ def test_bench_penalties(bench, tmp_path, capsys):
     assert "threadpool: " in text and "skmlp from " in text
     md = out.read_text()
     assert "| cell | solver | none s/epoch | l2/none | l1/none |" in md
+
+
+def test_bench_callbacks(bench, tmp_path, capsys):
+    """A row per solver and variant, each a time and its ratio to no
+    callback, and the Markdown report."""
+    pytest.importorskip("rich")
+    script = bench["bench_callbacks"]
+    out = tmp_path / "callbacks.md"
+    rows = script.main(
+        ["--epochs", "1", "--fits", "1", "--rounds", "1", "--out", str(out)]
+    )
+    text = capsys.readouterr().out
+    cells = [f"{s} {v}" for s in script.SOLVERS for v in script.VARIANTS]
+    assert [row[0] for row in rows] == cells
+    for cell in cells:
+        row = _row(text, cell)
+        assert _positive_finite(float(row["s/fit"]))
+        assert _positive_finite(float(row["vs none"]))
+    assert _row(text, "adam none")["vs none"] == "1.000"
+    assert "| adam ScoringMonitor |" in out.read_text()
 
 
 def test_each_library_fits_in_its_own_worker(bench):
