@@ -4,8 +4,11 @@ A (100,) MLPClassifier of each library is fit identically on digits (1797 x
 64, 10 classes; adam, random_state=0); each method is timed on one row and
 on all 1797 rows, as calls in a loop (microseconds per call).  Each round
 times every case once, interleaved; a figure is the fastest of ``--repeats``
-rounds.  ``--baseline DIR`` also times the skmlp of another checkout (say a
-worktree of main, for before/after), in a worker process started each round.
+rounds.  "products" times the network's two BLAS products (with biases and
+ReLU) alone, the floor for any implementation giving the same numbers, so
+"sklearn/products" bounds the ratio.  ``--baseline DIR`` also times the
+skmlp of another checkout (say a worktree of main, for before/after), in a
+worker process started each round.
 
 Usage::
 
@@ -30,7 +33,8 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
-HEADER = ["case", "skmlp us", "sklearn us", "sklearn/skmlp"]
+HEADER = ["case", "skmlp us", "sklearn us", "sklearn/skmlp", "products us"]
+HEADER += ["sklearn/products"]
 LIBS = ["skmlp", "sklearn"]
 METHODS = ["predict", "predict_proba"]
 ROWS = {"1 row": 1, "1797 rows": 1797}
@@ -49,6 +53,26 @@ def parse_args(argv=None):
     if args.quick:
         args.repeats = 1
     return args
+
+
+class Products:
+    """The floor for any implementation with the same numbers: the two BLAS
+    products with their biases and ReLU, nothing checked, no softmax
+    (predict: the argmax of the logits)."""
+
+    def __init__(self, model):
+        self.coefs, self.intercepts = model.coefs_, model.intercepts_
+
+    def predict_proba(self, X):
+        A = X @ self.coefs[0]
+        A += self.intercepts[0]
+        np.maximum(A, 0, out=A)
+        Z = A @ self.coefs[1]
+        Z += self.intercepts[1]
+        return Z
+
+    def predict(self, X):
+        return self.predict_proba(X).argmax(axis=1)
 
 
 def fitted(lib, max_iter):
@@ -101,6 +125,7 @@ def table(best, with_baseline):
     for case, t in best.items():
         row = [case, f"{t['skmlp']:.1f}", f"{t['sklearn']:.1f}"]
         row.append(f"{t['sklearn'] / t['skmlp']:.2f}x")
+        row += [f"{t['products']:.1f}", f"{t['sklearn'] / t['products']:.2f}x"]
         if with_baseline:
             row += [f"{t['baseline']:.1f}", f"{t['baseline'] / t['skmlp']:.2f}x"]
         rows.append(row)
@@ -120,6 +145,7 @@ def main(argv=None):
         info = [*_common.machine_info(), _common.skmlp_line(skmlp.__file__)]
         models = {lib: fitted(lib, 5 if args.quick else 200) for lib in LIBS}
         X = models["skmlp"][1]
+        models["products"] = Products(models["skmlp"][0]), X
         same = np.array_equal(
             models["skmlp"][0].predict(X), models["sklearn"][0].predict(X)
         )
@@ -140,6 +166,10 @@ def main(argv=None):
     header, rows = table(best, args.baseline is not None)
     ratios = [t["sklearn"] / t["skmlp"] for t in best.values()]
     lines = [f"sklearn/skmlp: min {min(ratios):.2f}x, max {max(ratios):.2f}x"]
+    lines.append(
+        "products: the two BLAS products with biases and ReLU alone (no input "
+        "check, no softmax); sklearn/products bounds any skmlp with the same numbers"
+    )
     title = "skmlp vs scikit-learn: prediction latency, digits (100,)"
     _common.report(title, info, header, rows, lines, args.out)
     return best

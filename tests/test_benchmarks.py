@@ -452,7 +452,7 @@ def test_bench_predict(bench, baseline, tmp_path, capsys):
     cases = [f"{m}, {r}" for m in script.METHODS for r in script.ROWS]
     assert list(best) == cases
     for case in cases:
-        assert set(best[case]) == {"skmlp", "sklearn", "baseline"}
+        assert set(best[case]) == {"skmlp", "sklearn", "products", "baseline"}
         assert all(map(_positive_finite, best[case].values()))
         row = _row(text, case, "case")
         ratio = best[case]["sklearn"] / best[case]["skmlp"]
@@ -461,4 +461,6 @@ def test_bench_predict(bench, baseline, tmp_path, capsys):
     assert "same predictions as sklearn: True" in text
     assert f"baseline: skmlp from {baseline / 'skmlp' / '__init__.py'}" in text
     assert "threadpool: " in text and f"skmlp from {SKMLP}" in text
-    assert "| case | skmlp us | sklearn us | sklearn/skmlp |" in out.read_text()
+    assert "| case | skmlp us | sklearn us | sklearn/skmlp | products us |" in (
+        out.read_text()
+    )
