@@ -30,6 +30,7 @@ from skmlp._activations import HIDDEN_ACTIVATIONS
 from skmlp._callbacks import with_fit_tasks
 from skmlp._divergence import NonFiniteFit
 from skmlp._doc_links import DocLinkMixin
+from skmlp._dropout import dropout_for
 from skmlp._lbfgs import fit_lbfgs
 from skmlp._network import Objective
 from skmlp._params import _WeightState
@@ -91,6 +92,7 @@ class _BaseMLP(CallbackSupportMixin, _WeightState, DocLinkMixin, BaseEstimator):
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "penalty": [StrOptions(set(PENALTIES) - {None}), None],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
     }
 
     def __init__(
@@ -121,6 +123,7 @@ class _BaseMLP(CallbackSupportMixin, _WeightState, DocLinkMixin, BaseEstimator):
         max_fun=15000,
         penalty="l2",
         l1_ratio=0.15,
+        dropout=0.0,
     ):
         # scikit-learn's rule: keep every argument as given; fit validates.
         arguments = dict(locals())
@@ -200,7 +203,28 @@ class _BaseMLP(CallbackSupportMixin, _WeightState, DocLinkMixin, BaseEstimator):
             theta[: layout.n_coef] *= kept
         # One bit per weight: kept beside weights that take 32 or 64.
         self._kept = None if kept is None else np.packbits(kept.astype(bool))
-        return Objective(layout, self.activation, self._loss_name(), penalty, kept)
+        return Objective(
+            layout,
+            self.activation,
+            self._loss_name(),
+            penalty,
+            kept,
+            self._dropout(layout, first_pass),
+        )
+
+    def _dropout(self, layout, first_pass):
+        """The fit's dropout masks (:mod:`skmlp._dropout`), None without;
+        a continued fit's masks are seeded with the samples seen so far."""
+        offset = 0 if first_pass else getattr(self, "t_", 0)
+        dropout = dropout_for(self.dropout, len(layout.layer_units) - 2, offset)
+        if dropout is not None and not self._is_stochastic():
+            raise ValueError(
+                "dropout is not supported with solver='lbfgs': dropout makes "
+                "the objective random, and L-BFGS's line search needs the same "
+                "objective at every evaluation. Use a stochastic solver (e.g. "
+                "solver='adam') with dropout, or dropout=0 with 'lbfgs'."
+            )
+        return dropout
 
     def _training_data(self, X, y, sample_weight, incremental, fresh, encoded, reset):
         """Validated ``X``, 2-D encoded targets and sample weights."""

@@ -126,7 +126,20 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
     l1_ratio : float, default=0.15
         Share of L1 in ``'elasticnet'``: ``alpha * (l1_ratio * L1 +
         (1 - l1_ratio) * L2)``, as in :class:`~sklearn.linear_model.SGDClassifier`.
-        Only used with ``penalty='elasticnet'``."""
+        Only used with ``penalty='elasticnet'``.
+
+    dropout : float or array-like of float, default=0.0
+        Inverted dropout on the hidden layers' outputs, in training only: at
+        every step each hidden unit of each row is zeroed with probability
+        ``dropout`` and the others are scaled by ``1 / (1 - dropout)``, so
+        ``predict``, the scores and the validation loss use the whole network
+        unscaled.  One rate for every hidden layer, or one per hidden layer
+        (as many as ``hidden_layer_sizes``), each in [0, 1).  The masks are
+        drawn from ``random_state`` (an int gives the same fit every time;
+        each ``partial_fit`` call draws new masks).  Stochastic solvers only:
+        ``'lbfgs'`` with a rate above 0 raises a ``ValueError`` (its line
+        search needs a deterministic objective).  ``0`` draws nothing and
+        gives scikit-learn's fit, bit for bit."""
 
 _SHARED_ATTRIBUTES = """\
 loss_ : float

@@ -32,6 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from skmlp._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from skmlp._dropout import scaled_product
 from skmlp._losses import LOSSES
 from skmlp.penalties import Penalty
 
@@ -132,11 +133,14 @@ def _forward_layer(A, W, b, Z, activation, row=None):
     activation(Z, row)
 
 
-def forward(coefs, intercepts, X, activations, hidden, output, row=None):
+def forward(coefs, intercepts, X, activations, hidden, output, row=None, dropped=None):
     """Fill ``activations`` (one array per layer after the input) from ``X``.
 
     Returns the output layer, after the output activation; ``row`` is an
-    optional scratch buffer with one entry per row of ``X``.
+    optional scratch buffer with one entry per row of ``X``.  ``dropped``
+    (training with dropout, :mod:`skmlp._dropout`): per hidden layer, its
+    ``(scale, out)`` buffers; the next layer then takes ``out``, the output
+    times the scale, and ``activations`` keep the undropped outputs.
     """
     hidden_forward = HIDDEN_ACTIVATIONS[hidden].forward
     A = X
@@ -144,11 +148,13 @@ def forward(coefs, intercepts, X, activations, hidden, output, row=None):
     for i, (W, b, Z) in enumerate(zip(coefs, intercepts, activations)):
         activation = hidden_forward if i < last else OUTPUT_ACTIVATIONS[output]
         _forward_layer(A, W, b, Z, activation, row=row)
-        A = Z
+        A = Z if dropped is None or i == last else np.multiply(Z, *dropped[i])
     return A
 
 
-def _forward_keeping_pre(coefs, intercepts, X, pre, activations, into, output, row):
+def _forward_keeping_pre(
+    coefs, intercepts, X, pre, activations, into, output, row, dropped=None
+):
     """:func:`forward` for an activation that keeps its pre-activations
     (:class:`skmlp._activations.Activation`): each hidden layer's
     ``A W + b`` stays in ``pre`` and ``into`` writes its activation into
@@ -161,6 +167,8 @@ def _forward_keeping_pre(coefs, intercepts, X, pre, activations, into, output, r
         Z += intercepts[i]
         into(Z, activations[i])
         A = activations[i]
+        if dropped is not None:
+            A = np.multiply(A, *dropped[i])
     out = activations[last]
     _forward_layer(
         A, coefs[last], intercepts[last], out, OUTPUT_ACTIVATIONS[output], row
@@ -191,15 +199,18 @@ def predict(coefs, intercepts, X, hidden, output):
 
 class Objective(NamedTuple):
     """What the network computes: architecture, hidden activation, loss name
-    (a key of :data:`skmlp._losses.LOSSES`), penalty, and ``kept``: None, or
+    (a key of :data:`skmlp._losses.LOSSES`), penalty, ``kept``: None, or
     a 0/1 vector over the weights (``theta[:n_coef]``) whose zeros are
-    weights held at exactly zero (a pruned model's)."""
+    weights held at exactly zero (a pruned model's), and ``dropout``: None,
+    or the masks of training with dropout (:mod:`skmlp._dropout`), which
+    :func:`loss_and_grad` applies (:func:`objective_value` never does)."""
 
     layout: Layout
     hidden: str
     loss: str
     penalty: Penalty
     kept: np.ndarray | None = None
+    dropout: object = None
 
 
 class Workspace:
@@ -237,11 +248,12 @@ class Workspace:
         self._product = None
         self._mask = None
         self._pre = None
+        self._dropout = None
         self._plans = {}
 
     def plan(self, objective, theta, grad, n):
         """The cached :class:`_Plan` for a pass of ``n`` rows."""
-        key = (n, objective.hidden)
+        key = (n, objective.hidden, objective.dropout is not None)
         plan = self._plans.get(key)
         if plan is None or plan.theta is not theta or plan.grad is not grad:
             plan = self._plans[key] = _Plan(objective, theta, grad, self, n)
@@ -263,6 +275,15 @@ class Workspace:
                 for a in self.activations[:-1]
             ]
         return self._pre
+
+    def dropout_buffers(self):
+        """Per hidden layer, two ``(batch_size, units)`` buffers: the
+        dropout scales and the dropped outputs (allocated for dropout only)."""
+        if self._dropout is None:
+            self._dropout = [
+                tuple(np.empty_like(a) for _ in range(2)) for a in self.activations[:-1]
+            ]
+        return self._dropout
 
     def mask(self, shape):
         """A boolean ``shape`` buffer for a derivative mask."""
@@ -299,6 +320,8 @@ class _Plan:
             else None
         )
         self.into = act.into
+        # Each layer's input after the first (its weights' gradient reads it).
+        self.inputs, self.dropped, self.scales = self.activations, None, None
         self.backward = [
             (
                 self.activations[i],
@@ -318,6 +341,20 @@ class _Plan:
             )
             for i in range(last + 1)
         ]
+        if objective.dropout is not None:
+            self._add_dropout(workspace, n)
+
+    def _add_dropout(self, workspace, n):
+        """Training with dropout: each hidden layer's ``(scale, dropped
+        output)`` views; the next layer reads the dropped output, and the
+        layer's delta is scaled like its output (:mod:`skmlp._dropout`)."""
+        self.dropped = [(s[:n], d[:n]) for s, d in workspace.dropout_buffers()]
+        self.scales = [s for s, _ in self.dropped]
+        self.inputs = [d for _, d in self.dropped]
+        for i, scale in enumerate(self.scales):
+            delta, hidden, grad_W, grad_b = self.backward[i]
+            hidden = (scaled_product, (*hidden, delta, scale))
+            self.backward[i] = (delta, hidden, grad_W, grad_b)
 
 
 def _hidden_product(act, next_delta, W_next, delta, workspace, pre=None):
@@ -393,6 +430,8 @@ def loss_and_grad(objective, theta, grad, X, Y, sample_weight, workspace, finish
     """
     plan = workspace.plan(objective, theta, grad, X.shape[0])
     spec = LOSSES[objective.loss]
+    if plan.dropped is not None:
+        objective.dropout.fill(plan.scales)
     if plan.pre is None:
         out = forward(
             plan.coefs,
@@ -402,6 +441,7 @@ def loss_and_grad(objective, theta, grad, X, Y, sample_weight, workspace, finish
             objective.hidden,
             spec.output_activation,
             plan.row,
+            plan.dropped,
         )
     else:
         out = _forward_keeping_pre(
@@ -413,6 +453,7 @@ def loss_and_grad(objective, theta, grad, X, Y, sample_weight, workspace, finish
             plan.into,
             spec.output_activation,
             plan.row,
+            plan.dropped,
         )
     weight_sum = total_weight(X, sample_weight)
     value = spec.value(Y, out, sample_weight, *plan.loss_terms, workspace.loss_columns)
@@ -426,7 +467,7 @@ def loss_and_grad(objective, theta, grad, X, Y, sample_weight, workspace, finish
     if sample_weight is not None:
         out *= sample_weight.reshape(-1, 1)
     for i in range(len(plan.backward) - 1, -1, -1):
-        _backward_layer(plan.backward[i], X if i == 0 else plan.activations[i - 1])
+        _backward_layer(plan.backward[i], X if i == 0 else plan.inputs[i - 1])
     if finish:
         if penalty.group:
             # Not elementwise (each column's norm), so not in finish_gradient,

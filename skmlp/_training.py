@@ -453,6 +453,9 @@ class _Epoch:
             # Fisher-Yates shuffle draws the same swaps whatever the
             # contents, so shuffling the order in place is the same.
             rng.shuffle(self.order)
+        if self.objective.dropout is not None:
+            # The epoch's masks are seeded from rng after its shuffle.
+            self.objective.dropout.new_epoch(rng)
         return run_epoch(
             self.theta,
             self.grad,

@@ -34,9 +34,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 STOCHASTIC = ("sgd", "adam")
 ESTIMATORS = (MLPClassifier, MLPRegressor)
 #: Constructor parameters skmlp adds to scikit-learn's (keyword-only).
-SKMLP_EXTRAS = frozenset({"penalty", "l1_ratio", "class_weight"})
+SKMLP_EXTRAS = frozenset({"penalty", "l1_ratio", "dropout", "class_weight"})
 #: Their defaults that keep scikit-learn's behaviour.
-EXTRA_DEFAULTS = {"penalty": "l2", "class_weight": None}
+EXTRA_DEFAULTS = {"penalty": "l2", "dropout": 0.0, "class_weight": None}
 SMALL = {"hidden_layer_sizes": (5,), "random_state": 0}
 
 

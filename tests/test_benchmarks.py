@@ -30,6 +30,7 @@ def bench():
     names = ["_common", "bench_epoch", "bench_memory", "bench_optimizers"]
     names += ["bench_scaling", "bench_compression", "bench_penalties", "bench_predict"]
     names += ["bench_callbacks"]
+    names += ["bench_dropout"]
     try:
         for name in names:
             spec = importlib.util.spec_from_file_location(
@@ -417,6 +418,28 @@ def test_bench_callbacks(bench, tmp_path, capsys):
         assert _positive_finite(float(row["vs none"]))
     assert _row(text, "adam none")["vs none"] == "1.000"
     assert "| adam ScoringMonitor |" in out.read_text()
+
+
+def test_bench_dropout(bench, tmp_path, capsys):
+    """A row per activation, every rate's ratio to dropout=0 parsing."""
+    script = bench["bench_dropout"]
+    out = tmp_path / "dropout.md"
+    rows = script.main(["--quick", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert [r[1] for r in rows] == script.ACTIVATIONS
+    lines = text.splitlines()
+    header = next(line for line in lines if line.startswith("cell  "))
+    printed = [line for line in lines if line.startswith("tiny (1 ep)  ")]
+    columns = re.split(r"\s{2,}", header.strip())
+    table = [dict(zip(columns, re.split(r"\s{2,}", line.strip()))) for line in printed]
+    assert [row["activation"] for row in table] == script.ACTIVATIONS
+    for row in table:
+        assert _positive_finite(float(row["dropout=0 s/epoch"]))
+        for rate in script.RATES[1:]:
+            assert _positive_finite(float(row[f"{rate}/0"].rstrip("x")))
+    assert re.search(r"0\.2/0: min \d+\.\d\dx, max \d+\.\d\dx", text)
+    md = out.read_text()
+    assert "| cell | activation | dropout=0 s/epoch | 0.2/0 | 0.5/0 |" in md
 
 
 def test_each_library_fits_in_its_own_worker(bench):

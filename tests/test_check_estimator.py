@@ -5,9 +5,16 @@ Every check runs on every configuration: both estimators, the default
 (``solver="adam"``), every solver string, every optimizer object, each
 activation skmlp adds to scikit-learn's (``leaky_relu``, ``elu``, ``gelu``,
 ``softplus``, ``silu``) at otherwise default settings, and the classifier
-with ``class_weight="balanced"`` for scikit-learn's solvers.
-skmlp skips no check and marks none as an expected failure (scikit-learn
-skips its decision_function check itself: the estimators have none).
+with ``class_weight="balanced"`` for scikit-learn's solvers, and both with
+``dropout=0.2`` (random masks in every training check's fit).
+skmlp skips no check (scikit-learn skips its decision_function check itself:
+the estimators have none) and marks one as an expected failure, for the
+dropout configurations only: ``check_sample_weight_equivalence`` (dense and
+sparse) wants a row of weight ``k`` to fit like ``k`` repeated rows, and with
+dropout each repetition draws its own mask where the weighted row draws one,
+so the two fits agree in expectation only (as scikit-learn marks this check
+for :class:`~sklearn.linear_model.SGDClassifier`).  The mark is strict (a
+pass would fail), and tests/test_dropout.py checks the expectation instead.
 
 The checks include training ones (``check_classifiers_train`` wants an
 accuracy above 0.83 after a default ``fit``, ``check_regressors_train`` an
@@ -20,6 +27,7 @@ scikit-learn's ``learning_rate_init=0.001`` full-batch gradient descent takes
 200 tiny steps and learns little, which its ``ConvergenceWarning`` says.
 """
 
+import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
@@ -73,12 +81,16 @@ CLASS_WEIGHTED = [
     MLPClassifier(solver=s, class_weight="balanced") for s in SKLEARN_SOLVERS
 ]
 
+#: Dropout at 0.2, with the default solver and with SGD.
+DROPOUT = [cls(dropout=0.2, solver=s) for cls in ESTIMATORS for s in ("adam", "sgd")]
+
 CONFIGURATIONS = [
     *(cls() for cls in ESTIMATORS),
     *(_string_config(cls, s) for cls in ESTIMATORS for s in sorted(SOLVER_NAMES)),
     *(_object_config(cls, o) for cls in ESTIMATORS for o in OPTIMIZER_CLASSES),
     *(cls(activation=a) for cls in ESTIMATORS for a in EXTRA_ACTIVATIONS),
     *CLASS_WEIGHTED,
+    *DROPOUT,
 ]
 
 
@@ -89,7 +101,25 @@ def one_blas_thread():
         yield
 
 
-@parametrize_with_checks(CONFIGURATIONS)
+#: Why dropout fails the sample-weight equivalence check (see above).
+DROPOUT_REASON = (
+    "With dropout each repeated row draws its own mask and a weighted row one "
+    "mask: weights equal repetitions in expectation only (tests/test_dropout.py)."
+)
+
+
+def _expected_failures(estimator):
+    if not np.any(np.asarray(estimator.dropout) > 0):
+        return {}
+    return {
+        f"check_sample_weight_equivalence_on_{kind}_data": DROPOUT_REASON
+        for kind in ("dense", "sparse")
+    }
+
+
+@parametrize_with_checks(
+    CONFIGURATIONS, expected_failed_checks=_expected_failures, xfail_strict=True
+)
 def test_every_check_on_every_configuration(estimator, check):
     check(estimator)
 

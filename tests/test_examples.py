@@ -103,3 +103,27 @@ def test_plot_loss_curves_writes_its_figure(tmp_path, monkeypatch, capsys):
     assert Path(path) == Path("loss_curves.png")
     assert _is_png(tmp_path / "loss_curves.png")
     assert set(models) == set(example.SOLVERS)
+
+
+def test_plot_dropout_writes_its_figure(tmp_path, monkeypatch, capsys):
+    example = _load("plot_dropout")
+    # A small network, a few epochs (the real run takes about 10 seconds).
+    target = tmp_path / "figure.png"
+    path, models, results = example.main(
+        [str(target)], hidden=(16,), max_iter=4, n_train=50
+    )
+    assert Path(path) == target
+    assert _is_png(target)
+    assert set(models) == set(results) == set(example.RATES)
+    assert all(m.dropout == rate for rate, m in models.items())
+    # The test set given as X_val: one validation loss per epoch.
+    assert all(len(m.validation_loss_curve_) == 4 for m in models.values())
+    out = capsys.readouterr().out
+    assert "Saved" in out and "min test loss" in out
+
+    # Without an argument the figure is dropout.png in the current directory.
+    monkeypatch.chdir(tmp_path)
+    path, models, _ = example.main([], rates=(0.5,), hidden=(8,), max_iter=2)
+    assert Path(path) == Path("dropout.png")
+    assert _is_png(tmp_path / "dropout.png")
+    assert set(models) == {0.5}

@@ -201,6 +201,9 @@ BAD_PARAMETERS = [
     ("early_stopping", 2),
     ("penalty", "foo"),
     ("l1_ratio", 2),
+    ("dropout", 1.0),
+    ("dropout", -0.1),
+    ("dropout", (0.1, 0.2)),
 ]
 
 

@@ -1,0 +1,121 @@
+"""What dropout costs per epoch: skmlp's MLPClassifier with ``dropout`` 0.2
+(and 0.5) as a ratio to ``dropout=0`` in the same run.
+
+Per cell and hidden activation (relu, the default; tanh, whose derivative
+reads the output buffer; gelu, which keeps its pre-activations) every fit
+runs a fixed number of Adam epochs (tol=0); the fits are interleaved over
+the rates, ``--repeats`` rounds, and a figure is the fastest round's seconds
+per epoch.  Cells: digits standardized, and make_classification(20_000 x
+256), both float32, batch 200.  A rate's extra work per step: drawing one
+uniform number per hidden unit and row, two passes to make the scale, one
+product in the forward pass and one in the backward pass per hidden layer.
+
+Usage::
+
+    python benchmarks/bench_dropout.py                # about five minutes
+    python benchmarks/bench_dropout.py --quick        # tiny, checks the table
+    python benchmarks/bench_dropout.py --out dropout.md
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import _common
+import numpy as np
+from sklearn.datasets import load_digits, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+
+import skmlp
+
+RATES = [0.0, 0.2, 0.5]
+ACTIVATIONS = ["relu", "tanh", "gelu"]
+# name: (hidden, epochs per fit, how to make X, y)
+CELLS = {
+    "digits 256x256": ((256, 256), 10, lambda: load_digits(return_X_y=True)),
+    "synthetic 20k x 256, 512x512": (
+        (512, 512),
+        2,
+        lambda: make_classification(
+            20_000, n_features=256, n_informative=64, n_classes=10, random_state=0
+        ),
+    ),
+}
+QUICK = {"tiny": ((16,), 1, lambda: load_digits(return_X_y=True))}
+
+
+def parse_args(argv=None):
+    p = _common.parser(__doc__)
+    p.add_argument("--quick", action="store_true", help="one tiny cell, one round")
+    p.add_argument("--repeats", type=int, default=3, help="rounds of fits")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.repeats = 1
+    return args
+
+
+def data(make, quick):
+    X, y = make()
+    if quick:
+        X, y = X[:300], y[:300]
+    return np.ascontiguousarray(StandardScaler().fit_transform(X), "float32"), y
+
+
+def fit(hidden, activation, rate, epochs, X, y):
+    """Seconds per epoch of one fit, and other processes' CPU seconds."""
+    params = _common.fixed_epochs(hidden, "adam", 200, epochs)
+    params.update(activation=activation, dropout=rate)
+    est, seconds, other = _common.timed(lambda: skmlp.MLPClassifier(**params).fit(X, y))
+    if est.n_iter_ != epochs:
+        raise RuntimeError(f"{activation} {rate}: {est.n_iter_} epochs")
+    return seconds / epochs, other / epochs
+
+
+def measure(hidden, activation, epochs, X, y, repeats):
+    """Per rate: the fastest round's seconds per epoch, and the background
+    load over all rounds."""
+    fits = {rate: [] for rate in RATES}
+    for _ in range(repeats):
+        for rate in RATES:
+            fits[rate].append(fit(hidden, activation, rate, epochs, X, y))
+    best = {rate: min(s for s, _ in f) for rate, f in fits.items()}
+    return best, _common.load([f for run in fits.values() for f in run])
+
+
+def row(cell, activation, best, load):
+    none = best[0.0]
+    ratios = [f"{best[r] / none:.2f}x" for r in RATES[1:]]
+    return [cell, activation, f"{none:.4g}", *ratios, f"{load:.2f}"]
+
+
+HEADER = ["cell", "activation", "dropout=0 s/epoch"]
+HEADER += [f"{r}/0" for r in RATES[1:]] + ["bg load"]
+
+
+def main(argv=None):
+    """Run the benchmark; return the table's rows."""
+    args = parse_args(argv)
+    rows = []
+    with _common.thread_limits(args.threads), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for name, (hidden, epochs, make) in (QUICK if args.quick else CELLS).items():
+            X, y = data(make, args.quick)
+            fit(hidden, "relu", 0.2, 1, X, y)  # warm-up, loads BLAS
+            if not rows:
+                info = [*_common.machine_info(), _common.skmlp_line(skmlp.__file__)]
+                info.append(f"float32, adam, batch 200, {args.repeats} rounds, fastest")
+                print("\n".join(info), flush=True)
+            for activation in ACTIVATIONS:
+                best, load = measure(hidden, activation, epochs, X, y, args.repeats)
+                rows.append(row(f"{name} ({epochs} ep)", activation, best, load))
+                print(" ".join(rows[-1]), flush=True)
+    ratios = [float(r[HEADER.index("0.2/0")][:-1]) for r in rows]
+    lines = [f"0.2/0: min {min(ratios):.2f}x, max {max(ratios):.2f}x"]
+    title = "skmlp: seconds per epoch with dropout"
+    _common.report(title, info, HEADER, rows, lines, args.out)
+    return rows
+
+
+if __name__ == "__main__":
+    main()
