@@ -57,3 +57,16 @@ def test_a_converged_fit_is_not_marked():
         "adam",
         "adamw",
     }
+
+
+def test_the_docstring_examples_run():
+    """pytest's doctest collection skips ``__main__.py``: run them here."""
+    import doctest
+    import warnings
+
+    import skmlp.__main__
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = doctest.testmod(skmlp.__main__)
+    assert result.failed == 0 and result.attempted >= 4
