@@ -15,6 +15,8 @@ from skmlp.compression import low_rank, prune, quantize, share_weights
 
 sio = pytest.importorskip("skops.io")
 
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 RNG = np.random.RandomState(0)
 X = RNG.randn(80, 5)
 Y_CLASSES = RNG.randint(0, 3, 80)
