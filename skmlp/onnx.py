@@ -12,7 +12,8 @@ alone or inside a :class:`~sklearn.pipeline.Pipeline`::
 
 Every hidden activation is converted (``identity``, ``logistic``, ``tanh``,
 ``relu``, ``leaky_relu``, ``elu``, ``gelu``, ``softplus``, ``silu``; GELU
-and SiLU from primitive operators, so any opset from 11 runs them), and
+and SiLU from primitive operators, so opsets before 20 run them too: the
+tests cover opsets 9 to 21), and
 every output: softmax (multiclass), logistic (binary, multilabel),
 identity (regression) and exp (Poisson).  A classifier's outputs are
 skl2onnx's: ``label`` (int64 or string classes; for multilabel targets the

@@ -138,3 +138,29 @@ def test_compressed_meta_estimator_converts_its_estimator():
 def test_dropout_adds_nothing():
     model = MLPClassifier((8,), dropout=0.5, max_iter=40, random_state=0)
     _check_classifier(model.fit(X, Y_MULTI))
+
+
+@pytest.mark.parametrize("opset", [9, 13, 21])
+@pytest.mark.parametrize("activation", ["gelu", "silu", "elu", "softplus"])
+def test_older_opsets(opset, activation):
+    model = MLPClassifier((8,), activation=activation, max_iter=40, random_state=0)
+    model.fit(X, Y_MULTI)
+    onx = to_onnx(model, X32[:1], options={"zipmap": False}, target_opset=opset)
+    session = rt.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    labels, proba = session.run(None, {"X": X32})
+    np.testing.assert_allclose(proba, model.predict_proba(X32), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(labels, model.predict(X32))
+    poisson = MLPRegressor(
+        loss="poisson", hidden_layer_sizes=(8,), max_iter=40, random_state=0
+    )
+    poisson.fit(X, REGRESSOR_TARGETS["poisson"])
+    onx = to_onnx(poisson, X32[:1], target_opset=opset)
+    session = rt.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    (prediction,) = session.run(None, {"X": X32})
+    np.testing.assert_allclose(
+        prediction.ravel(), poisson.predict(X32), rtol=1e-5, atol=1e-5
+    )
