@@ -139,3 +139,14 @@ def test_string_labels_and_multilabel(tmp_path):
     for y in (np.array(["a", "b", "c"])[Y_CLASSES], (X[:, :3] > 0).astype(int)):
         model = MLPClassifier((6,), max_iter=5, random_state=0).fit(X, y)
         _check_continues(model, _round_trip(model, tmp_path), y)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_validation_set(early_stopping, tmp_path):
+    model = MLPClassifier(
+        (6,), early_stopping=early_stopping, max_iter=5, random_state=0
+    )
+    model.fit(X[:60], Y_CLASSES[:60], X_val=X[60:], y_val=Y_CLASSES[60:])
+    loaded = _round_trip(model, tmp_path)
+    assert loaded.validation_loss_curve_ == model.validation_loss_curve_
+    _check_continues(model, loaded, Y_CLASSES)
