@@ -29,6 +29,9 @@ class ClassWeights:
     per class for a multiclass one, one per label for a multilabel one).
     """
 
+    # Saved with a fitted estimator: recorded under its public name (skops).
+    __module__ = "skmlp.state"
+
     def __init__(self, class_weight, classes, y_type, Y, sample_weight):
         self.multilabel = y_type == "multilabel-indicator"
         if not self.multilabel:

@@ -77,6 +77,8 @@ def _has_classifier_partial_fit(estimator):
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
     __doc__ = CLASSIFIER_DOC
+    # The public name skops and pickle record (skmlp.MLP*, not skmlp._mlp).
+    __module__ = "skmlp"
 
     _metric = staticmethod(accuracy_score)
 
@@ -313,6 +315,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
     __doc__ = REGRESSOR_DOC
+    # The public name skops and pickle record (skmlp.MLP*, not skmlp._mlp).
+    __module__ = "skmlp"
 
     _metric = staticmethod(r2_score)
 

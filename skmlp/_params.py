@@ -10,7 +10,6 @@ as its per-layer views, or, for a compressed model (:mod:`skmlp.compression`),
 from __future__ import annotations
 
 import copy
-import dataclasses
 
 import numpy as np
 
@@ -79,7 +78,11 @@ class _WeightState:
         progress = state.get("_progress")
         best = getattr(progress, "best_theta", None)
         if best is not None and np.array_equal(best, theta):
-            state["_progress"] = dataclasses.replace(progress, best_theta=None)
+            # A shallow copy, not dataclasses.replace: that reruns
+            # __post_init__, which resets the validation scores.
+            progress = copy.copy(progress)
+            progress.best_theta = None
+            state["_progress"] = progress
             state["_best_is_theta"] = True
         return state
 

@@ -87,12 +87,20 @@ class Progress:
             self.best_loss = min(self.best_loss, self.loss_curve[-1])
 
 
+# Saved with a fitted estimator: recorded under its public name (skops).  Set
+# after the class is made: dataclass reads the module the name gives.
+Progress.__module__ = "skmlp.state"
+
+
 class ScheduleRun:
     """A learning-rate schedule object and the rate it gives now.
 
     ``current`` starts at the schedule's ``initial`` rate and is updated after
     every epoch, and at plateaus, with the schedule's rules.
     """
+
+    # Saved with a fitted estimator: recorded under its public name (skops).
+    __module__ = "skmlp.state"
 
     def __init__(self, schedule):
         self.schedule = schedule
@@ -210,6 +218,9 @@ def run_epoch(theta, grad, objective, data, order, batches, workspace, run):
 
 class OptimizerRun:
     """An optimizer object, its running state and its learning-rate schedule."""
+
+    # Saved with a fitted estimator: recorded under its public name (skops).
+    __module__ = "skmlp.state"
 
     def __init__(self, optimizer, theta, schedule):
         self.optimizer = optimizer

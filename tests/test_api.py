@@ -469,6 +469,20 @@ def test_pickle_round_trip(cls, data):
     _assert_same_params(restored, est, rtol=0, atol=0)
 
 
+def test_pickle_keeps_early_stoppings_scores(data):
+    # Weights equal to the best ones are pickled once; the validation
+    # scores and best score beside them must survive that.
+    X, y, _ = data
+    est = MLPClassifier(early_stopping=True, max_iter=3, **SMALL).fit(X, y)
+    est._progress.best_theta = est._theta.copy()
+    restored = pickle.loads(pickle.dumps(est))
+    assert restored._progress.validation_scores == est._progress.validation_scores
+    assert restored._progress.best_validation_score == (
+        est._progress.best_validation_score
+    )
+    np.testing.assert_array_equal(restored._progress.best_theta, est._theta)
+
+
 def test_clone_copies_parameters_not_state(data):
     X, y, _ = data
     est = MLPClassifier(solver=RMSprop(learning_rate=0.01), alpha=0.1, **SMALL)
