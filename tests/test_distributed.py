@@ -1,0 +1,213 @@
+"""skmlp.distributed.fit on a two-process LocalCluster on loopback.
+
+Oracle: the estimator's own ``fit`` on the same rows in memory (the full
+batch).  The distributed sums round differently, so the weights are
+compared to 1e-10, not to the bit.
+"""
+
+import pickle
+import threading
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+da = pytest.importorskip("dask.array")
+
+from sklearn.base import clone  # noqa: E402
+from sklearn.datasets import make_classification, make_regression  # noqa: E402
+
+from skmlp import MLPClassifier, MLPRegressor  # noqa: E402
+from skmlp import distributed as skmlp_distributed  # noqa: E402
+from skmlp.optimizers import GD  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _cluster():
+    return distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+
+
+@pytest.fixture(scope="module")
+def client():
+    with _cluster() as cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+def _max_difference(a, b):
+    pairs = zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_)
+    return max(np.abs(p - q).max() for p, q in pairs)
+
+
+def _classification(n=1200):
+    return make_classification(
+        n_samples=n, n_features=12, n_informative=6, n_classes=3, random_state=0
+    )
+
+
+def _chunked(*arrays, chunks=250):
+    return [None if a is None else da.from_array(a, chunks=chunks) for a in arrays]
+
+
+@pytest.mark.parametrize("solver", [GD(learning_rate=0.1), "gd", "lbfgs"])
+def test_classifier_equals_single_machine(client, solver):
+    X, y = _classification()
+    est = MLPClassifier((10,), solver=solver, max_iter=30, random_state=0)
+    expected = clone(est).fit(X, y)
+    got = skmlp_distributed.fit(est, *_chunked(X, y), client=client)
+    assert got is est
+    assert got.n_iter_ == expected.n_iter_
+    assert _max_difference(got, expected) < 1e-10
+    np.testing.assert_array_equal(got.classes_, expected.classes_)
+    assert got.loss_ == pytest.approx(expected.loss_, rel=1e-12, abs=1e-14)
+
+
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+@pytest.mark.parametrize("penalty", ["l2", "l1", "group"])
+def test_regressor_with_weights_and_penalties(client, solver, penalty):
+    X, y = make_regression(n_samples=900, n_features=8, noise=1.0, random_state=0)
+    sw = np.random.RandomState(0).uniform(0, 2, size=y.shape)
+    est = MLPRegressor(
+        hidden_layer_sizes=(8,),
+        solver=solver,
+        penalty=penalty,
+        alpha=1.0,
+        max_iter=20,
+        learning_rate_init=1e-3,
+        random_state=0,
+    )
+    expected = clone(est).fit(X, y, sample_weight=sw)
+    X_, y_, sw_ = _chunked(X, y, sw, chunks=200)
+    got = skmlp_distributed.fit(est, X_, y_, sample_weight=sw_, client=client)
+    assert got.n_iter_ == expected.n_iter_
+    assert _max_difference(got, expected) < 1e-10
+
+
+def test_float32_and_multioutput(client):
+    X, y = make_regression(
+        n_samples=600, n_features=6, n_targets=2, noise=1.0, random_state=0
+    )
+    X = X.astype(np.float32)
+    est = MLPRegressor(
+        hidden_layer_sizes=(6,), solver="lbfgs", max_iter=15, random_state=0
+    )
+    expected = clone(est).fit(X, y)
+    got = skmlp_distributed.fit(est, *_chunked(X, y, chunks=150), client=client)
+    assert got.coefs_[0].dtype == np.float32
+    assert got.n_outputs_ == 2
+    assert _max_difference(got, expected) < 1e-4
+
+
+def test_warm_start_continues(client):
+    X, y = _classification()
+    est = MLPClassifier((10,), solver="gd", max_iter=10, warm_start=True)
+    est.set_params(random_state=0)
+    expected = clone(est).fit(X, y).fit(X, y)
+    skmlp_distributed.fit(est, *_chunked(X, y), client=client)
+    skmlp_distributed.fit(est, *_chunked(X, y), client=client)
+    assert _max_difference(est, expected) < 1e-10
+
+
+def test_fitted_estimator_is_plain(client):
+    X, y = _classification(400)
+    est = MLPClassifier((5,), solver="lbfgs", max_iter=10, random_state=0)
+    skmlp_distributed.fit(est, *_chunked(X, y, chunks=100), client=client)
+    again = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(again.predict(X), est.predict(X))
+    assert est.n_features_in_ == X.shape[1]
+
+
+def test_validation_happens_on_the_workers(client):
+    X, y = _classification(400)
+    with_nan = X.copy()
+    with_nan[123, 2] = np.nan
+    est = MLPClassifier((5,), solver="lbfgs", max_iter=5)
+    with pytest.raises(ValueError, match="NaN"):
+        skmlp_distributed.fit(est, *_chunked(with_nan, y, chunks=100), client=client)
+    assert not hasattr(est, "coefs_")
+    continuous = np.linspace(0, 1, 400)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        skmlp_distributed.fit(est, *_chunked(X, continuous), client=client)
+    warm = MLPClassifier((5,), solver="gd", max_iter=2, warm_start=True)
+    skmlp_distributed.fit(warm, *_chunked(X, y), client=client)
+    before = [W.copy() for W in warm.coefs_]
+    with pytest.raises(ValueError, match="features"):
+        skmlp_distributed.fit(warm, *_chunked(X[:, :4], y), client=client)
+    # A failed continuation leaves the fitted model as it was.
+    for W, W_before in zip(warm.coefs_, before):
+        np.testing.assert_array_equal(W, W_before)
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"solver": "adam"}, "supports solver='lbfgs' and GD"),
+        ({"solver": "gd", "early_stopping": True}, "early_stopping"),
+        ({"solver": "gd", "dropout": 0.2}, "dropout"),
+    ],
+)
+def test_unsupported_settings_raise(client, params, match):
+    X, y = _classification(200)
+    with pytest.raises(ValueError, match=match):
+        skmlp_distributed.fit(MLPClassifier(**params), *_chunked(X, y), client=client)
+
+
+def test_without_a_client_raises(monkeypatch):
+    X, y = _classification(200)
+
+    def no_client():
+        raise ValueError("No clients found")
+
+    # The module's cluster fixture may be the current client: hide it.
+    monkeypatch.setattr(distributed, "default_client", no_client)
+    with pytest.raises(ValueError, match="needs a Dask client"):
+        skmlp_distributed.fit(MLPClassifier(solver="gd"), *_chunked(X, y))
+
+
+def test_uses_the_current_client(client):
+    X, y = _classification(300)
+    est = MLPClassifier((4,), solver="gd", max_iter=3, random_state=0)
+    with client.as_current():
+        skmlp_distributed.fit(est, *_chunked(X, y, chunks=100))
+    assert est.n_iter_ == 3
+
+
+@pytest.mark.slow
+def test_worker_lost_mid_fit():
+    """Killing a worker process mid-fit: Dask recomputes its chunks, and the
+    fit either finishes with the single-machine result or fails clearly,
+    leaving the estimator untouched; it never hangs."""
+    X, y = _classification(4000)
+    est = MLPClassifier((16,), solver="gd", max_iter=60, random_state=0)
+    expected = clone(est).fit(X, y)
+    with _cluster() as cluster, distributed.Client(cluster) as client:
+        victim = sorted(client.scheduler_info()["workers"])[0]
+
+        def kill():
+            client.run(_exit_process, workers=[victim], wait=False)
+
+        timer = threading.Timer(2.0, kill)
+        timer.start()
+        try:
+            skmlp_distributed.fit(
+                est, *_chunked(X, y, chunks=500), client=client, timeout=60
+            )
+        except Exception:
+            assert not hasattr(est, "coefs_")
+        else:
+            assert est.n_iter_ == expected.n_iter_
+            assert _max_difference(est, expected) < 1e-10
+        finally:
+            timer.cancel()
+
+
+def _exit_process():
+    import os
+
+    os._exit(1)
