@@ -110,24 +110,11 @@ class DaskBatch:
         # The workers compute the data term only: the penalty is added here,
         # once, over the whole weight sum.
         data_objective = objective._replace(penalty=_NO_PENALTY, kept=None)
-        [self._objective] = client.scatter([data_objective], broadcast=True)
+        self._objective = client.submit(copy.copy, data_objective, pure=False)
 
     def loss_and_grad(self, objective, theta, grad, finish=True):
         """:func:`skmlp._network.loss_and_grad` over every chunk."""
-        from distributed import wait
-
-        [theta_future] = self.client.scatter([theta], broadcast=True, hash=False)
-        futures = self.client.map(
-            _chunk_loss_grad,
-            self.parts,
-            theta=theta_future,
-            objective=self._objective,
-            pure=False,
-        )
-        # A lost worker's chunks are recomputed by Dask; a fit that cannot go
-        # on fails here rather than waiting forever.
-        wait(futures, timeout=self.timeout)
-        results = self.client.gather(futures)
+        results = self._chunk_results(theta)
         grad[...] = 0
         value = 0.0
         for chunk_value, chunk_weight, chunk_grad in results:
@@ -135,6 +122,35 @@ class DaskBatch:
             value += chunk_value * chunk_weight
         value /= self.weight_sum
         return self._add_penalty(objective, theta, grad, value, finish)
+
+    def _chunk_results(self, theta):
+        """Every chunk's result in chunk order; an evaluation a lost worker
+        broke is run once more (it depends on ``theta`` only, so the retry
+        gives the same numbers; Dask recomputes the lost chunks)."""
+        try:
+            return self._evaluate(theta)
+        except TimeoutError:
+            raise
+        except Exception:
+            # A worker lost mid-evaluation surfaces as a closed connection,
+            # a cancelled future or a scheduler error about the gone worker.
+            return self._evaluate(theta)
+
+    def _evaluate(self, theta):
+        client = self.client
+        # Every wait has a timeout: a fit that cannot go on fails, never hangs.
+        # A task holding the weights rather than scattered data: if the
+        # worker keeping them is lost, the scheduler recomputes them (the
+        # other workers fetch them from it, once each).
+        theta_future = client.submit(np.array, theta, pure=False)
+        futures = client.map(
+            _chunk_loss_grad,
+            self.parts,
+            theta=theta_future,
+            objective=self._objective,
+            pure=False,
+        )
+        return [future.result(timeout=self.timeout) for future in futures]
 
     def _add_penalty(self, objective, theta, grad, value, finish):
         """The penalty's value and (``finish``) gradient, as loss_and_grad
@@ -271,7 +287,8 @@ def _encode(client, estimator, parts, summaries, first_pass):
             f"y has {n_outputs} output(s) but the model being continued has "
             f"{estimator.n_outputs_} (n_outputs_)."
         )
-    [binarizer] = client.scatter([binarizer], broadcast=True)
+    # Passed in each task (it is small), not scattered: a task keeps its
+    # lineage, so the chunks of a lost worker can be computed again.
     encoded = client.map(_encode_part, parts, binarizer=binarizer)
     return encoded, n_outputs
 

@@ -5,8 +5,9 @@ batch).  The distributed sums round differently, so the weights are
 compared to 1e-10, not to the bit.
 """
 
+import os
 import pickle
-import threading
+import signal
 
 import numpy as np
 import pytest
@@ -17,7 +18,11 @@ da = pytest.importorskip("dask.array")
 from sklearn.base import clone  # noqa: E402
 from sklearn.datasets import make_classification, make_regression  # noqa: E402
 
-from skmlp import MLPClassifier, MLPRegressor  # noqa: E402
+from skmlp import (  # noqa: E402
+    MLPClassifier,
+    MLPRegressor,
+    _distributed,
+)
 from skmlp import distributed as skmlp_distributed  # noqa: E402
 from skmlp.optimizers import GD  # noqa: E402
 
@@ -179,21 +184,27 @@ def test_uses_the_current_client(client):
 
 
 @pytest.mark.slow
-def test_worker_lost_mid_fit():
-    """Killing a worker process mid-fit: Dask recomputes its chunks, and the
-    fit either finishes with the single-machine result or fails clearly,
-    leaving the estimator untouched; it never hangs."""
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+def test_worker_lost_mid_fit(monkeypatch, solver):
+    """Killing a worker process at the 5th evaluation: Dask recomputes its
+    chunks, and the fit either finishes with the single-machine result or
+    fails clearly, leaving the estimator untouched; it never hangs."""
     X, y = _classification(4000)
-    est = MLPClassifier((16,), solver="gd", max_iter=60, random_state=0)
+    est = MLPClassifier((16,), solver=solver, max_iter=20, random_state=0)
     expected = clone(est).fit(X, y)
+    evaluate = _distributed.DaskBatch.loss_and_grad
+    calls = []
+
+    def killing(batch, *args, **kwargs):
+        calls.append(None)
+        if len(calls) == 5:
+            victim = sorted(batch.client.scheduler_info()["workers"])[0]
+            pids = batch.client.run(os.getpid, workers=[victim])
+            os.kill(pids[victim], signal.SIGKILL)
+        return evaluate(batch, *args, **kwargs)
+
+    monkeypatch.setattr(_distributed.DaskBatch, "loss_and_grad", killing)
     with _cluster() as cluster, distributed.Client(cluster) as client:
-        victim = sorted(client.scheduler_info()["workers"])[0]
-
-        def kill():
-            client.run(_exit_process, workers=[victim], wait=False)
-
-        timer = threading.Timer(2.0, kill)
-        timer.start()
         try:
             skmlp_distributed.fit(
                 est, *_chunked(X, y, chunks=500), client=client, timeout=60
@@ -203,11 +214,4 @@ def test_worker_lost_mid_fit():
         else:
             assert est.n_iter_ == expected.n_iter_
             assert _max_difference(est, expected) < 1e-10
-        finally:
-            timer.cancel()
-
-
-def _exit_process():
-    import os
-
-    os._exit(1)
+    assert len(calls) > 5
