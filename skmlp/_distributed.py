@@ -27,6 +27,7 @@ from sklearn.utils.validation import _check_sample_weight, check_consistent_leng
 
 from skmlp import _network
 from skmlp._base import _redraw
+from skmlp._distributed_sgd import fit_rounds
 from skmlp._network import Workspace, finish_gradient, loss_and_grad
 from skmlp._solvers import resolve_optimizer
 from skmlp._training import Data
@@ -110,7 +111,7 @@ class DaskBatch:
         # The workers compute the data term only: the penalty is added here,
         # once, over the whole weight sum.
         data_objective = objective._replace(penalty=_NO_PENALTY, kept=None)
-        self._objective = client.submit(copy.copy, data_objective, pure=False)
+        self.data_objective = client.submit(copy.copy, data_objective, pure=False)
 
     def loss_and_grad(self, objective, theta, grad, finish=True):
         """:func:`skmlp._network.loss_and_grad` over every chunk."""
@@ -147,7 +148,7 @@ class DaskBatch:
             _chunk_loss_grad,
             self.parts,
             theta=theta_future,
-            objective=self._objective,
+            objective=self.data_objective,
             pure=False,
         )
         return [future.result(timeout=self.timeout) for future in futures]
@@ -184,16 +185,8 @@ def current_client(client):
 
 
 def check_solver(estimator):
-    """Only the full-batch solvers are exact, and only they are supported."""
+    """The settings distributed.fit cannot honour raise a ValueError."""
     estimator._validate_params()
-    full_batch = estimator.solver == "lbfgs" or getattr(
-        resolve_optimizer(estimator), "full_batch", False
-    )
-    if not full_batch:
-        raise ValueError(
-            "distributed.fit supports solver='lbfgs' and GD() (full-batch "
-            f"gradient descent, solver='gd'); got solver={estimator.solver!r}."
-        )
     unsupported = {
         "early_stopping": estimator.early_stopping,
         "dropout": np.any(np.asarray(estimator.dropout) != 0),
@@ -293,6 +286,13 @@ def _encode(client, estimator, parts, summaries, first_pass):
     return encoded, n_outputs
 
 
+def _full_batch(estimator):
+    """lbfgs, or an optimizer taking the whole batch each step (GD)."""
+    return estimator.solver == "lbfgs" or getattr(
+        resolve_optimizer(estimator), "full_batch", False
+    )
+
+
 def _check_features(estimator, n_features, first_pass):
     if first_pass or not hasattr(estimator, "n_features_in_"):
         estimator.n_features_in_ = n_features
@@ -320,7 +320,9 @@ def _train(estimator, client, parts, summaries, timeout):
     estimator._set_structure(layout, theta, n_outputs)
     estimator._start_progress(theta, fresh)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        if estimator._is_stochastic():
+        if not _full_batch(estimator):
+            fit_rounds(estimator, batch, theta, objective, rng, timeout)
+        elif estimator._is_stochastic():
             restart = restart if first_pass else None
             estimator._fit_stochastic(
                 theta, objective, batch, rng, False, restart, None, None
@@ -347,4 +349,22 @@ def fit(estimator, X, y, sample_weight=None, client=None, timeout=TIMEOUT):
         work.feature_names_in_ = np.asarray(X.columns, dtype=object)
     estimator.__dict__.clear()
     estimator.__dict__.update(work.__dict__)
+    return estimator
+
+
+def stream_partial_fit(estimator, X, y, sample_weight, classes):
+    """:func:`skmlp.distributed.stream_partial_fit`: one ``partial_fit``
+    call per row chunk, in order, each chunk computed alone."""
+    import dask
+
+    _, blocks = row_blocks(X, y, sample_weight)
+    for X_block, y_block, sw_block in blocks:
+        # One chunk in memory at a time: the point of streaming.
+        X_chunk, y_chunk, sw_chunk = dask.compute(X_block, y_block, sw_block)
+        if X_chunk.shape[0] == 0:
+            continue
+        fit_args = {} if sw_chunk is None else {"sample_weight": sw_chunk}
+        if is_classifier(estimator):
+            fit_args["classes"] = classes
+        estimator.partial_fit(X_chunk, y_chunk, **fit_args)
     return estimator

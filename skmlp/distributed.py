@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from skmlp import _distributed
 
-__all__ = ["fit"]
+__all__ = ["fit", "stream_partial_fit"]
 
 
 def fit(estimator, X, y, *, sample_weight=None, client=None, timeout=None):
     """Fit an skmlp estimator on row-chunked Dask data, on the workers.
 
-    Each evaluation of the full-batch objective broadcasts the weights;
+    Each evaluation of the full-batch objective sends the weights out;
     each worker returns the data loss and raw gradient of its chunks, and
     the client adds them (in chunk order, so the result does not depend on
     timing), adds the penalty and divides by the weight sum once.  The fit
@@ -27,9 +27,13 @@ def fit(estimator, X, y, *, sample_weight=None, client=None, timeout=None):
     Parameters
     ----------
     estimator : MLPClassifier or MLPRegressor
-        Unfitted, or fitted with ``warm_start=True`` to continue.  Its
-        ``solver`` must be ``"lbfgs"`` or a full-batch optimizer
-        (:class:`~skmlp.optimizers.GD`, ``solver="gd"``); early stopping,
+        Unfitted, or fitted with ``warm_start=True`` to continue.  With
+        ``solver="lbfgs"`` or a full-batch optimizer
+        (:class:`~skmlp.optimizers.GD`, ``solver="gd"``) the fit is the
+        in-memory one up to round-off; with a stochastic solver (``"adam"``,
+        ``"sgd"``, ...) each step is a synchronous minibatch drawn across
+        the chunks (deterministic given ``random_state`` and the chunking,
+        not the in-memory fit; see docs/distributed.md).  Early stopping,
         dropout and ``class_weight`` are not supported.
     X : dask array or dask DataFrame of shape (n_samples, n_features)
         The input data, chunked by rows (column chunks are merged).
@@ -73,3 +77,47 @@ def fit(estimator, X, y, *, sample_weight=None, client=None, timeout=None):
     """
     timeout = _distributed.TIMEOUT if timeout is None else timeout
     return _distributed.fit(estimator, X, y, sample_weight, client, timeout)
+
+
+def stream_partial_fit(estimator, X, y, *, sample_weight=None, classes=None):
+    """One pass of ``partial_fit`` over a Dask array's row chunks, in order.
+
+    Out of core: each chunk is computed (by the current Dask client, or
+    Dask's local scheduler without one), given to ``partial_fit`` and
+    dropped, so only one chunk is in the client's memory at a time.  The
+    model is the one the in-memory loop ``for Xc, yc in chunks:
+    estimator.partial_fit(Xc, yc, classes=classes)`` gives, to the bit.
+
+    Parameters
+    ----------
+    estimator : MLPClassifier or MLPRegressor
+        With a stochastic solver; unfitted, or continued from earlier calls.
+    X : dask array or dask DataFrame of shape (n_samples, n_features)
+        The input data; each row chunk is one ``partial_fit`` call.
+    y : dask array or dask Series of shape (n_samples,) or (n_samples, n_outputs)
+        Targets, rechunked to ``X``'s rows.
+    sample_weight : dask array of shape (n_samples,), default=None
+        Non-negative sample weights.
+    classes : array-like, default=None
+        Every class (classifier; required unless continuing).
+
+    Returns
+    -------
+    estimator : object
+        The estimator, after one pass.
+
+    Examples
+    --------
+    >>> import pytest
+    >>> da = pytest.importorskip("dask.array")
+    >>> from sklearn.datasets import make_classification
+    >>> from skmlp import MLPClassifier
+    >>> from skmlp.distributed import stream_partial_fit
+    >>> X, y = make_classification(n_samples=300, random_state=0)
+    >>> clf = MLPClassifier((8,), random_state=0)
+    >>> clf = stream_partial_fit(clf, da.from_array(X, chunks=100),
+    ...                          da.from_array(y, chunks=100), classes=[0, 1])
+    >>> clf.t_  # samples seen: one pass over the 300 rows
+    300
+    """
+    return _distributed.stream_partial_fit(estimator, X, y, sample_weight, classes)

@@ -152,7 +152,6 @@ def test_validation_happens_on_the_workers(client):
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        ({"solver": "adam"}, "supports solver='lbfgs' and GD"),
         ({"solver": "gd", "early_stopping": True}, "early_stopping"),
         ({"solver": "gd", "dropout": 0.2}, "dropout"),
     ],
@@ -161,6 +160,34 @@ def test_unsupported_settings_raise(client, params, match):
     X, y = _classification(200)
     with pytest.raises(ValueError, match=match):
         skmlp_distributed.fit(MLPClassifier(**params), *_chunked(X, y), client=client)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_stochastic_solvers_are_deterministic_and_as_accurate(client, solver):
+    X, y = _classification(6000)
+    X_test, y_test = X[4000:], y[4000:]
+    X, y = X[:4000], y[:4000]
+    est = MLPClassifier((16,), solver=solver, max_iter=8, random_state=0)
+    single = clone(est).fit(X, y)
+    first = skmlp_distributed.fit(
+        clone(est), *_chunked(X, y, chunks=1500), client=client
+    )
+    again = skmlp_distributed.fit(est, *_chunked(X, y, chunks=1500), client=client)
+    assert _max_difference(first, again) == 0
+    assert again.n_iter_ == 8 and again.t_ == 8 * 4000
+    assert len(again.loss_curve_) == 8
+    assert again.score(X_test, y_test) >= single.score(X_test, y_test) - 0.01
+
+
+def test_stochastic_with_l1_and_weights(client):
+    X, y = _classification(1000)
+    sw = np.random.RandomState(1).uniform(0, 2, size=y.shape)
+    est = MLPClassifier(
+        (8,), solver="adam", penalty="l1", alpha=1.0, max_iter=3, random_state=0
+    )
+    X_, y_, sw_ = _chunked(X, y, sw, chunks=300)
+    skmlp_distributed.fit(est, X_, y_, sample_weight=sw_, client=client)
+    assert est.n_iter_ == 3 and np.isfinite(est.loss_)
 
 
 def test_without_a_client_raises(monkeypatch):
@@ -215,3 +242,37 @@ def test_worker_lost_mid_fit(monkeypatch, solver):
             assert est.n_iter_ == expected.n_iter_
             assert _max_difference(est, expected) < 1e-10
     assert len(calls) > 5
+
+
+def test_stream_partial_fit_equals_the_in_memory_loop(client):
+    X, y = _classification(900)
+    est = MLPClassifier((8,), random_state=0)
+    expected = clone(est)
+    for start in range(0, 900, 200):
+        rows = slice(start, start + 200)
+        expected.partial_fit(X[rows], y[rows], classes=[0, 1, 2])
+    with client.as_current():
+        skmlp_distributed.stream_partial_fit(
+            est, *_chunked(X, y, chunks=200), classes=[0, 1, 2]
+        )
+    assert est.t_ == expected.t_ == 900
+    assert _max_difference(est, expected) == 0
+
+
+def test_grid_search_through_joblibs_dask_backend(client):
+    joblib = pytest.importorskip("joblib")
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = _classification(300)
+    search = GridSearchCV(
+        MLPClassifier((6,), solver="lbfgs", max_iter=30, random_state=0),
+        {"alpha": [1e-4, 1.0]},
+        cv=2,
+    )
+    expected = clone(search).fit(X, y)
+    with client.as_current(), joblib.parallel_backend("dask"):
+        search.fit(X, y)
+    assert search.best_params_ == expected.best_params_
+    np.testing.assert_array_equal(
+        search.cv_results_["mean_test_score"], expected.cv_results_["mean_test_score"]
+    )
