@@ -348,8 +348,10 @@ class _BaseMLP(CallbackSupportMixin, _WeightState, DocLinkMixin, BaseEstimator):
             if validation is None:
                 data, validation = self._validation_split(data, rng)
             validation_score = scorer(self, validation)
+        # A batch held elsewhere (skmlp._distributed) is one full batch.
+        full = getattr(data, "n_samples", None)
         config = StochasticConfig(
-            batch_size=self._batch_size(data.X.shape[0]),
+            batch_size=full or self._batch_size(data.X.shape[0]),
             shuffle=self.shuffle,
             max_iter=self.max_iter,
             tol=self.tol,

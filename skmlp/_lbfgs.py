@@ -10,7 +10,7 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from skmlp._divergence import NonFiniteFit, diverged, warn_diverged
-from skmlp._network import Workspace, loss_and_grad, total_weight
+from skmlp._network import LocalBatch
 from skmlp.penalties import group_envelope, weight_matrices, zero_small_groups
 
 #: Where the L-BFGS treatment of the group penalty turns from the group norm
@@ -145,7 +145,11 @@ def fit_lbfgs(
     When the objective overflows, ``theta`` is the last accepted iterate with
     a finite loss (or the start, with ``final_loss`` None); when it is not
     finite at the start, :class:`~skmlp._divergence.NonFiniteFit` is raised.
+    ``data`` is a :class:`~skmlp._training.Data` or a batch evaluated
+    elsewhere (see :class:`~skmlp._network.LocalBatch`).
     """
+    if not hasattr(data, "loss_and_grad"):
+        data = LocalBatch(data, objective.layout, theta.dtype)
     variables, smoothed = _variables(theta, objective, data)
     evaluations = _Evaluations(theta, smoothed, data, variables, verbose)
     evaluations.validation_loss = validation_loss
@@ -164,20 +168,18 @@ def fit_lbfgs(
         variables.finish(theta)
         # The exact objective at the returned weights (the curve before it is
         # the smoothed one L-BFGS-B minimized).
-        loss = loss_and_grad(
-            objective, theta, evaluations.grad, *data, evaluations.workspace
-        )
+        loss = data.loss_and_grad(objective, theta, evaluations.grad)
         if curve:
             curve[-1] = loss
     validation_curve = evaluations.validation_curve(theta)
     return n_iter, loss, curve, validation_curve
 
 
-def _variables(theta, objective, data):
+def _variables(theta, objective, batch):
     """The L-BFGS-B variables for the objective's penalty, and the objective
     the network then evaluates (without the part the variables take over)."""
     penalty = objective.penalty
-    weight_sum = total_weight(data.X, data.sample_weight)
+    weight_sum = batch.weight_sum
     if penalty.l1 and penalty.group:
         raise ValueError("lbfgs cannot combine the L1 and group penalties.")
     kept, n_coef = objective.kept, objective.layout.n_coef
@@ -194,10 +196,9 @@ def _variables(theta, objective, data):
 class _Evaluations:
     """The objective L-BFGS-B calls, and the record of its iterations."""
 
-    def __init__(self, theta, objective, data, variables, verbose):
-        self.theta, self.objective, self.data = theta, objective, data
+    def __init__(self, theta, objective, batch, variables, verbose):
+        self.theta, self.objective, self.batch = theta, objective, batch
         self.variables, self.verbose = variables, verbose
-        self.workspace = Workspace(objective.layout, data.X.shape[0], theta.dtype)
         self.grad = np.empty_like(theta)
         self.first_value = None
         self.curve = []
@@ -211,9 +212,7 @@ class _Evaluations:
             # An iteration's first evaluation begins its task.
             self.epochs.begin(self._state(self.last_accepted))
         self.variables.to_theta(x, self.theta)
-        value = loss_and_grad(
-            self.objective, self.theta, self.grad, *self.data, self.workspace
-        )
+        value = self.batch.loss_and_grad(self.objective, self.theta, self.grad)
         value, grad_x = self.variables.value_and_grad(x, value, self.grad)
         if self.first_value is None:
             self.first_value = value

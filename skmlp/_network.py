@@ -515,6 +515,30 @@ def finish_gradient(penalty, theta, grad, n_coef, weight_sum, l1=True):
     grad /= weight_sum
 
 
+class LocalBatch:
+    """The full-batch objective over rows held here: the one batch a
+    full-batch solver evaluates (:mod:`skmlp._lbfgs`, the ``full_batch``
+    optimizers of :mod:`skmlp._training`).
+
+    A batch is anything with ``n_samples``, ``weight_sum`` and
+    ``loss_and_grad(objective, theta, grad, finish=True)``: the solvers see
+    only that, so the rows may live elsewhere (:mod:`skmlp._distributed`
+    sums the gradients of chunks held by Dask workers).
+    """
+
+    def __init__(self, data, layout, dtype):
+        self.data = data
+        self.n_samples = data.X.shape[0]
+        self.weight_sum = total_weight(data.X, data.sample_weight)
+        self.workspace = Workspace(layout, self.n_samples, dtype)
+
+    def loss_and_grad(self, objective, theta, grad, finish=True):
+        """:func:`loss_and_grad` on the rows, in the batch's workspace."""
+        return loss_and_grad(
+            objective, theta, grad, *self.data, self.workspace, finish=finish
+        )
+
+
 def total_weight(X, sample_weight):
     """The minibatch's normalizer: its row count, or its sum of weights."""
     return X.shape[0] if sample_weight is None else np.add.reduce(sample_weight)

@@ -384,11 +384,18 @@ def fit_stochastic(
     given (:class:`_Replay`), else from copies (:class:`_Rewind`); the
     optimizer's state starts afresh, and a warning says what happened.
     """
-    n = data.X.shape[0]
     full_batch = getattr(run.optimizer, "full_batch", False)
-    batch_size = n if full_batch else config.batch_size
-    shuffle = config.shuffle and not full_batch
-    epoch = _Epoch(theta, objective, data, batch_size, shuffle)
+    if hasattr(data, "loss_and_grad"):
+        # Rows evaluated elsewhere (skmlp._distributed): one batch per step.
+        if not full_batch:
+            raise ValueError("Only a full_batch optimizer trains on a batch.")
+        epoch = _FullBatchEpoch(theta, objective, data)
+        batch_size = data.n_samples
+    else:
+        n = data.X.shape[0]
+        batch_size = n if full_batch else config.batch_size
+        shuffle = config.shuffle and not full_batch
+        epoch = _Epoch(theta, objective, data, batch_size, shuffle)
     undo = _Rewind(theta) if restart is None else _Replay(restart, rng)
     with blas_limited(one_thread_for(objective.layout.layer_units, batch_size)):
         _train(epoch, rng, run, progress, config, validation_score, undo)
@@ -419,7 +426,7 @@ def _train(epoch, rng, run, progress, config, validation_score, undo):
             warn_diverged("training loss")
             return
         undo.epoch_was_finite()
-        n, theta = epoch.data.X.shape[0], epoch.theta
+        n, theta = epoch.n_samples, epoch.theta
         stop = _epoch_ends(loss, n, theta, run, progress, config, validation_score)
         if epochs is not None:
             # A callback may stop the fit too (it sees the epoch's weights
@@ -455,7 +462,8 @@ class _Epoch:
         self.workspace = Workspace(objective.layout, batch_size, theta.dtype)
         self.batches = _Batches(data, batch_size) if shuffle else None
         self.grad = np.empty_like(theta)
-        self.order = np.arange(data.X.shape[0])
+        self.n_samples = data.X.shape[0]
+        self.order = np.arange(self.n_samples)
 
     def train(self, rng, run):
         """One epoch (a new order first, when shuffling); its mean loss."""
@@ -477,6 +485,36 @@ class _Epoch:
             self.workspace,
             run,
         )
+
+
+class _FullBatchEpoch:
+    """An epoch of a full-batch optimizer on a batch evaluated elsewhere
+    (see :class:`skmlp._network.LocalBatch`): one step from its gradient,
+    with :func:`run_epoch`'s operations on the one batch it would take."""
+
+    def __init__(self, theta, objective, batch):
+        self.theta, self.objective, self.data = theta, objective, batch
+        self.grad = np.empty_like(theta)
+        self.n_samples = batch.n_samples
+        # No row order to shuffle or replay (:class:`_Replay` resets it).
+        self.order = np.empty(0, dtype=np.intp)
+
+    def train(self, rng, run):
+        theta, grad, objective = self.theta, self.grad, self.objective
+        n_coef = objective.layout.n_coef
+        loss = self.data.loss_and_grad(objective, theta, grad, finish=False)
+        run.step(
+            theta,
+            grad,
+            objective.penalty,
+            n_coef,
+            self.data.weight_sum,
+            shapes=objective.layout.shapes,
+        )
+        if objective.kept is not None:
+            theta[:n_coef] *= objective.kept
+        # run_epoch's mean over its one batch, the same bits.
+        return (0.0 + loss * self.n_samples) / self.n_samples
 
 
 def _epoch_ends(loss, n, theta, run, progress, config, validation_score):

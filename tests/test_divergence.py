@@ -21,9 +21,9 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-import skmlp._lbfgs as lbfgs
 import skmlp._training as training
 from skmlp import MLPClassifier, MLPRegressor
+from skmlp._network import LocalBatch
 
 STOCHASTIC = ("gd", "sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw")
 SOLVERS = (*STOCHASTIC, "lbfgs")
@@ -292,14 +292,15 @@ def test_lbfgs_keeps_the_iterate_it_accepted_last(data, monkeypatch):
     # weights it ends with are its last accepted iterate, not the start.
     X, y = data[0], data[2]
     calls = []
-    original = lbfgs.loss_and_grad
+    # L-BFGS evaluates through its batch (skmlp._network.LocalBatch).
+    original = LocalBatch.loss_and_grad
 
     def overflowing(*args, **kwargs):
         calls.append(None)
         value = original(*args, **kwargs)
         return np.inf if len(calls) > 6 else value
 
-    monkeypatch.setattr(lbfgs, "loss_and_grad", overflowing)
+    monkeypatch.setattr(LocalBatch, "loss_and_grad", overflowing)
     est = MLPRegressor(solver="lbfgs", max_iter=50, **TINY)
     with pytest.warns(ConvergenceWarning, match="diverged"):
         est.fit(X, y)
