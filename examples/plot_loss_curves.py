@@ -1,4 +1,6 @@
-"""Comparing optimizers by their loss curves on digits, with LossCurveDisplay.
+"""
+Comparing optimizers by their loss curves on digits, with LossCurveDisplay.
+===========================================================================
 
 One hidden layer of 64 units is trained on the standardized digits with
 early stopping (10% of the training data held out) by SGD with Nesterov
