@@ -25,14 +25,6 @@ NOT_YET_ON_THEIR_OWN = {
     "docs/compression.md:86",
     "docs/compression.md:125",
     "docs/compression.md:183",
-    "docs/user_guide.md:133",
-    "docs/user_guide.md:165",
-    "docs/user_guide.md:186",
-    "docs/user_guide.md:316",
-    "docs/user_guide.md:446",
-    "docs/user_guide.md:470",
-    "docs/user_guide.md:505",
-    "docs/user_guide.md:527",
 }
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
