@@ -131,7 +131,7 @@ def plot(results, n_weights, path):
     ax.axhline(accuracy, color="k", ls="--", lw=0.8)
     ax.axhspan(accuracy - 0.01, accuracy, color="0.9")
     ax.axvline(4 * n_weights, color="k", ls=":", lw=0.8)
-    ax.plot(size, accuracy, "k*", ms=14, label="teacher (256, 256)")
+    ax.plot(size, accuracy, "k*", ms=14, label="teacher")
     methods = dict.fromkeys(method for method, _ in results if method != "teacher")
     for i, method in enumerate(methods):
         points = [(k, *v) for (m, k), v in results.items() if m == method]
