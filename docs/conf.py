@@ -7,6 +7,7 @@ Build with warnings as errors::
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -57,7 +58,7 @@ suppress_warnings = ["myst.xref_missing"]
 # API pages: one per public name, at api/generated/<module>.<Name>.html
 # (the address skmlp._doc_links.DOC_LINK_TEMPLATE links the HTML repr to).
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_default_options = {"members": True, "inherited-members": True}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_validation_checks = set()
@@ -72,8 +73,22 @@ def _skip_metadata_requests(app, what, name, obj, skip, options):
     return None
 
 
+_SKLEARN_ROLE = re.compile(r":(?:ref|term):`([^`<]*?)\s*(?:<[^>]*>)?`", re.DOTALL)
+
+
+def _unlink_sklearn_roles(app, what, name, obj, options, lines):
+    # Methods inherited from scikit-learn (score, get_params,
+    # get_metadata_routing...) keep their docstrings, whose :ref: and :term:
+    # targets live in scikit-learn's docs (no intersphinx here): plain text.
+    module = getattr(obj, "__module__", None) or ""
+    if module.startswith("sklearn"):
+        # (a role may run over two lines)
+        lines[:] = _SKLEARN_ROLE.sub(r"\1", "\n".join(lines)).split("\n")
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_metadata_requests)
+    app.connect("autodoc-process-docstring", _unlink_sklearn_roles)
 
 
 # No network during the build: no intersphinx.
