@@ -1,4 +1,6 @@
-"""The textbook example, unchanged: an MLP on iris.
+"""
+The textbook example, unchanged: an MLP on iris.
+================================================
 
 Run it with ``python examples/article_iris.py``; it prints the test accuracy.
 """

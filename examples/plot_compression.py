@@ -32,6 +32,7 @@ About a minute of CPU time.
 # The data and the teacher
 # ------------------------
 
+import os
 import pickle
 import sys
 import warnings
@@ -130,7 +131,7 @@ def plot(results, n_weights, path):
     ax.axhline(accuracy, color="k", ls="--", lw=0.8)
     ax.axhspan(accuracy - 0.01, accuracy, color="0.9")
     ax.axvline(4 * n_weights, color="k", ls=":", lw=0.8)
-    ax.plot(size, accuracy, "k*", ms=14, label="teacher (256, 256)")
+    ax.plot(size, accuracy, "k*", ms=14, label="teacher")
     methods = dict.fromkeys(method for method, _ in results if method != "teacher")
     for i, method in enumerate(methods):
         points = [(k, *v) for (m, k), v in results.items() if m == method]
@@ -179,4 +180,10 @@ def main(argv=None, hidden=(256, 256), max_iter=300, settings=None):
 
 
 if __name__ == "__main__":
-    main()
+    if os.environ.get("SKMLP_EXAMPLES_QUICK"):
+        # The docs' gallery (docs/conf.py sets this): the full run takes over
+        # a minute on 2 cores, so a smaller teacher, (64, 64), is compressed.
+        print("SKMLP_EXAMPLES_QUICK: teacher hidden_layer_sizes=(64, 64)")
+        main(hidden=(64, 64))
+    else:
+        main()

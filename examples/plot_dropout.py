@@ -1,4 +1,6 @@
-"""Dropout curbing overfitting: a wide regressor on 200 noisy rows.
+"""
+Dropout curbing overfitting: a wide regressor on 200 noisy rows.
+================================================================
 
 Friedman's first regression problem (``make_friedman1``: 10 features, 5 of
 them used, Gaussian noise of standard deviation 2) with 200 training rows

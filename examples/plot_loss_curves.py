@@ -1,8 +1,12 @@
-"""Comparing optimizers by their loss curves on digits, with LossCurveDisplay.
+"""
+Comparing optimizers by their loss curves on digits, with LossCurveDisplay.
+===========================================================================
 
 One hidden layer of 64 units is trained on the standardized digits with
-early stopping (10% of the training data held out) by SGD with Nesterov
-momentum, Adam and RMSprop, each at its recommended learning rate.  One
+early stopping (10% of the training data held out) by every optimizer of
+:mod:`skmlp.optimizers` (Nesterov-momentum SGD and Adam through
+``solver="sgd"`` and ``"adam"``, the others as objects), each at its
+recommended learning rate (the user guide's table).  One
 :class:`skmlp.plotting.LossCurveDisplay` per fit draws on the same axes:
 the training loss per epoch (solid, left axis) and the validation accuracy
 early stopping watches (dotted, right axis).
@@ -26,13 +30,17 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from skmlp import MLPClassifier
-from skmlp.optimizers import RMSprop
+from skmlp.optimizers import GD, AdaGrad, AdamW, Momentum, RMSprop
 from skmlp.plotting import LossCurveDisplay
 
 SOLVERS = {
+    "GD(0.3)": dict(solver=GD(learning_rate=0.3)),
     "sgd (momentum 0.9)": dict(solver="sgd", learning_rate_init=0.1),
-    "adam": dict(solver="adam", learning_rate_init=0.01),
+    "Momentum(0.3)": dict(solver=Momentum(learning_rate=0.3)),
+    "AdaGrad(0.03)": dict(solver=AdaGrad(learning_rate=0.03)),
     "RMSprop()": dict(solver=RMSprop(learning_rate=0.001)),
+    "adam": dict(solver="adam", learning_rate_init=0.01),
+    "AdamW(0.01)": dict(solver=AdamW(learning_rate=0.01)),
 }
 
 
@@ -67,7 +75,7 @@ def fit_all(solvers=SOLVERS, max_iter=200):
 
 def plot(models, path):
     """One display per model on shared axes; the figure saved to ``path``."""
-    fig, ax = plt.subplots(figsize=(7, 5), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(8, 7), constrained_layout=True)
     for name, model in models.items():
         display = LossCurveDisplay.from_estimator(model, ax=ax, name=name)
     ax.set_yscale("log")

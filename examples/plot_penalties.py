@@ -1,4 +1,6 @@
-"""L1, L2 and elastic net on digits: weight distributions, sparsity, accuracy.
+"""
+L1, L2 and elastic net on digits: weight distributions, sparsity, accuracy.
+===========================================================================
 
 One hidden layer of 64 units is trained with Adam on the standardized digits
 (a fixed stratified split) under each penalty and a grid of ``alpha``.  The

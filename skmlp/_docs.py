@@ -183,7 +183,7 @@ loss_ : float
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when they are all strings.
 
     n_iter_ : int
@@ -195,7 +195,7 @@ loss_ : float
     n_outputs_ : int
         Number of output units.
 
-    sparsity_ : ndarray of shape (n_layers_ - 1,)
+    sparsity_ : ndarray of shape (`n_layers_` - 1,)
         Fraction of exactly zero weights in each layer's ``coefs_``.
 
     dropped_features_ : ndarray of int

@@ -13,15 +13,15 @@ weights), the penalty added to the mean data loss is, with strength
 over every weight matrix, biases never included (scikit-learn's MLP
 convention, :math:`\\alpha / (2n) \\lVert W \\rVert^2`, for L2):
 
-=============  ===============  =============================================
-``penalty``    :math:`r`        meaning
-=============  ===============  =============================================
-``"l2"``       0                ridge, scikit-learn's MLP ``alpha``
-``"l1"``       1                lasso: drives weights to exact zeros
-``"elasticnet"`` ``l1_ratio``   both, as in :class:`~sklearn.linear_model.SGDClassifier`
-``"group"``    (see below)      group lasso: drives whole hidden units to 0
-``None``       (no penalty)     :math:`\\alpha` is ignored
-=============  ===============  =============================================
+================  =============  =============================================
+``penalty``       :math:`r`      meaning
+================  =============  =============================================
+``"l2"``          0              ridge, scikit-learn's MLP ``alpha``
+``"l1"``          1              lasso: drives weights to exact zeros
+``"elasticnet"``  ``l1_ratio``   both, as in :class:`sklearn.linear_model.SGDClassifier`
+``"group"``       (see below)    group lasso: drives whole hidden units to 0
+``None``          (no penalty)   :math:`\\alpha` is ignored
+================  =============  =============================================
 
 The smooth L2 part enters the gradient. The L1 part is not differentiable at
 0, so training applies it by its *proximal operator*, soft thresholding,

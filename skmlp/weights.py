@@ -12,30 +12,30 @@ is stored, decoded on every call, nothing else kept.
 Two things are chosen separately: where the numbers go (the *structure*)
 and how each number is written (the *values*).
 
-=====================  ====================================================
-structure              stores
-=====================  ====================================================
-:class:`DenseWeights`  every entry, row after row
-:class:`SparseWeights` the non-zero entries of each output unit (column) and
-                       their row indices (compressed sparse columns)
-:class:`LowRankWeights` two factors, :math:`W = U V` with
-                       :math:`U \\in \\mathbb{R}^{n_{in} \\times r}`,
-                       :math:`V \\in \\mathbb{R}^{r \\times n_{out}}`; the
-                       product goes through the factors,
-                       :math:`(A U) V`, :math:`r (n_{in} + n_{out})`
-                       multiply-adds per row instead of
-                       :math:`n_{in} n_{out}`
-=====================  ====================================================
+========================  ====================================================
+structure                 stores
+========================  ====================================================
+:class:`DenseWeights`     every entry, row after row
+:class:`SparseWeights`    the non-zero entries of each output unit (column) and
+                          their row indices (compressed sparse columns)
+:class:`LowRankWeights`   two factors, :math:`W = U V` with
+                          :math:`U \\in \\mathbb{R}^{n_{in} \\times r}`,
+                          :math:`V \\in \\mathbb{R}^{r \\times n_{out}}`; the
+                          product goes through the factors,
+                          :math:`(A U) V`, :math:`r (n_{in} + n_{out})`
+                          multiply-adds per row instead of
+                          :math:`n_{in} n_{out}`
+========================  ====================================================
 
-=======================  ==================================================
-values                   each number is
-=======================  ==================================================
-float array              itself
-:class:`QuantizedValues` a signed ``bits``-bit integer :math:`q` times its
-                         output unit's scale :math:`s_j`: :math:`w = q s_j`
-:class:`CodebookValues`  an index :math:`k` into a short codebook
-                         :math:`c`: :math:`w = c_k`
-=======================  ==================================================
+==========================  ==================================================
+values                      each number is
+==========================  ==================================================
+float array                 itself
+:class:`QuantizedValues`    a signed ``bits``-bit integer :math:`q` times its
+                            output unit's scale :math:`s_j`: :math:`w = q s_j`
+:class:`CodebookValues`     an index :math:`k` into a short codebook
+                            :math:`c`: :math:`w = c_k`
+==========================  ==================================================
 
 Integers of 1, 2 or 4 bits are packed 8, 4 or 2 to a byte; indices use the
 smallest unsigned type that holds them.

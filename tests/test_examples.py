@@ -127,3 +127,34 @@ def test_plot_dropout_writes_its_figure(tmp_path, monkeypatch, capsys):
     assert Path(path) == Path("dropout.png")
     assert _is_png(tmp_path / "dropout.png")
     assert set(models) == {0.5}
+
+
+def test_plot_grid_search_optimizers_writes_its_figure(tmp_path, capsys):
+    example = _load("plot_grid_search_optimizers")
+    # Two optimizers, one rate each, a few epochs, 2 folds.
+    grid = [
+        {"mlp__solver": [example.SGD()], "mlp__solver__learning_rate": [0.1]},
+        {"mlp__solver": [example.Adam()], "mlp__solver__learning_rate": [0.01]},
+    ]
+    target = tmp_path / "figure.png"
+    path, search, test = example.main([str(target)], grid=grid, max_iter=3, cv=2)
+    assert Path(path) == target
+    assert _is_png(target)
+    assert len(search.cv_results_["params"]) == 2
+    assert type(search.best_params_["mlp__solver"]).__name__ in {"SGD", "Adam"}
+    assert 0 <= test <= 1
+    out = capsys.readouterr().out
+    assert "Saved" in out and "SGD(0.1)" in out and "Adam(0.01)" in out
+
+
+def test_plot_early_stopping_writes_its_figure(tmp_path, capsys):
+    example = _load("plot_early_stopping")
+    target = tmp_path / "figure.png"
+    path, model, test = example.main([str(target)], max_iter=4)
+    assert Path(path) == target
+    assert _is_png(target)
+    # The given validation set was watched: one loss and one score per epoch.
+    assert len(model.validation_loss_curve_) == len(model.validation_scores_) == 4
+    assert 0 <= test <= 1
+    out = capsys.readouterr().out
+    assert "Saved" in out and "test accuracy" in out

@@ -98,7 +98,7 @@ def share_weights(
     The weights of a layer (the stored ones of a pruned layer, each factor
     of a low-rank one) are grouped by one-dimensional k-means
     (:class:`~sklearn.cluster.KMeans`); each weight is then stored as the
-    index of its cluster, :math:`\\lceil \\log_2 K \rceil` bits, and the
+    index of its cluster, :math:`\\lceil \\log_2 K \\rceil` bits, and the
     codebook holds the clusters' means (:class:`~skmlp.weights.CodebookValues`;
     Han et al., *Deep Compression*, 2016).  A layer with at most
     ``n_values`` distinct weights keeps them exactly.  Structural zeros stay
