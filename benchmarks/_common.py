@@ -99,6 +99,57 @@ def fixed_epochs(hidden, solver, batch, epochs):
     )
 
 
+# Epoch-timing cells shared by the per-setting benchmarks (penalties,
+# dropout): name -> (hidden sizes, epochs per fit, how to make X, y).
+EPOCH_CELLS = {
+    "digits 256x256": ((256, 256), 10, lambda: _digits()),
+    "synthetic 20k x 256, 512x512": ((512, 512), 2, lambda: _synthetic_10()),
+}
+QUICK_CELLS = {"tiny": ((16,), 1, lambda: _digits())}
+
+
+def _digits():
+    from sklearn.datasets import load_digits
+
+    return load_digits(return_X_y=True)
+
+
+def _synthetic_10():
+    from sklearn.datasets import make_classification
+
+    return make_classification(
+        20_000, n_features=256, n_informative=64, n_classes=10, random_state=0
+    )
+
+
+def rounds_parser(doc):
+    """:func:`parser` with ``--quick`` (one tiny cell, one round) and
+    ``--repeats``."""
+    p = parser(doc)
+    p.add_argument("--quick", action="store_true", help="one tiny cell, one round")
+    p.add_argument("--repeats", type=int, default=3, help="rounds of fits")
+    return p
+
+
+def cell_data(make, quick):
+    """A cell's rows standardized, in float32 (300 rows when ``quick``)."""
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make()
+    if quick:
+        X, y = X[:300], y[:300]
+    return np.ascontiguousarray(StandardScaler().fit_transform(X), "float32"), y
+
+
+def epoch_seconds(make_estimator, X, y, epochs, label):
+    """Seconds per epoch of one fit of exactly ``epochs`` epochs, and other
+    processes' CPU seconds per epoch."""
+    est, seconds, other = timed(lambda: make_estimator().fit(X, y))
+    if est.n_iter_ != epochs:
+        raise RuntimeError(f"{label}: {est.n_iter_} epochs")
+    return seconds / epochs, other / epochs
+
+
 # A figure is only as good as the machine was idle: the load is the CPU time
 # that *other* processes at normal priority took, in cores.
 

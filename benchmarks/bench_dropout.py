@@ -22,54 +22,21 @@ from __future__ import annotations
 import warnings
 
 import _common
-import numpy as np
-from sklearn.datasets import load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import StandardScaler
 
 import skmlp
 
 RATES = [0.0, 0.2, 0.5]
 ACTIVATIONS = ["relu", "tanh", "gelu"]
-# name: (hidden, epochs per fit, how to make X, y)
-CELLS = {
-    "digits 256x256": ((256, 256), 10, lambda: load_digits(return_X_y=True)),
-    "synthetic 20k x 256, 512x512": (
-        (512, 512),
-        2,
-        lambda: make_classification(
-            20_000, n_features=256, n_informative=64, n_classes=10, random_state=0
-        ),
-    ),
-}
-QUICK = {"tiny": ((16,), 1, lambda: load_digits(return_X_y=True))}
-
-
-def parse_args(argv=None):
-    p = _common.parser(__doc__)
-    p.add_argument("--quick", action="store_true", help="one tiny cell, one round")
-    p.add_argument("--repeats", type=int, default=3, help="rounds of fits")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.repeats = 1
-    return args
-
-
-def data(make, quick):
-    X, y = make()
-    if quick:
-        X, y = X[:300], y[:300]
-    return np.ascontiguousarray(StandardScaler().fit_transform(X), "float32"), y
 
 
 def fit(hidden, activation, rate, epochs, X, y):
     """Seconds per epoch of one fit, and other processes' CPU seconds."""
     params = _common.fixed_epochs(hidden, "adam", 200, epochs)
     params.update(activation=activation, dropout=rate)
-    est, seconds, other = _common.timed(lambda: skmlp.MLPClassifier(**params).fit(X, y))
-    if est.n_iter_ != epochs:
-        raise RuntimeError(f"{activation} {rate}: {est.n_iter_} epochs")
-    return seconds / epochs, other / epochs
+    return _common.epoch_seconds(
+        lambda: skmlp.MLPClassifier(**params), X, y, epochs, f"{activation} {rate}"
+    )
 
 
 def measure(hidden, activation, epochs, X, y, repeats):
@@ -95,12 +62,16 @@ HEADER += [f"{r}/0" for r in RATES[1:]] + ["bg load"]
 
 def main(argv=None):
     """Run the benchmark; return the table's rows."""
-    args = parse_args(argv)
+    args = _common.rounds_parser(__doc__).parse_args(argv)
+    if args.quick:
+        args.repeats = 1
     rows = []
     with _common.thread_limits(args.threads), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        for name, (hidden, epochs, make) in (QUICK if args.quick else CELLS).items():
-            X, y = data(make, args.quick)
+        for name, (hidden, epochs, make) in (
+            _common.QUICK_CELLS if args.quick else _common.EPOCH_CELLS
+        ).items():
+            X, y = _common.cell_data(make, args.quick)
             fit(hidden, "relu", 0.2, 1, X, y)  # warm-up, loads BLAS
             if not rows:
                 info = [*_common.machine_info(), _common.skmlp_line(skmlp.__file__)]

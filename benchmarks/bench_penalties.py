@@ -20,45 +20,13 @@ from __future__ import annotations
 import warnings
 
 import _common
-import numpy as np
-from sklearn.datasets import load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import StandardScaler
 
 import skmlp
 from skmlp.optimizers import AdaGrad
 
 PENALTIES = [None, "l2", "l1", "elasticnet", "group"]
 SOLVERS = ["sgd", "adam", "AdaGrad()"]
-# name: (hidden, epochs per fit, how to make X, y)
-CELLS = {
-    "digits 256x256": ((256, 256), 10, lambda: load_digits(return_X_y=True)),
-    "synthetic 20k x 256, 512x512": (
-        (512, 512),
-        2,
-        lambda: make_classification(
-            20_000, n_features=256, n_informative=64, n_classes=10, random_state=0
-        ),
-    ),
-}
-QUICK = {"tiny": ((16,), 1, lambda: load_digits(return_X_y=True))}
-
-
-def parse_args(argv=None):
-    p = _common.parser(__doc__)
-    p.add_argument("--quick", action="store_true", help="one tiny cell, one round")
-    p.add_argument("--repeats", type=int, default=3, help="rounds of fits")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.repeats = 1
-    return args
-
-
-def data(make, quick):
-    X, y = make()
-    if quick:
-        X, y = X[:300], y[:300]
-    return np.ascontiguousarray(StandardScaler().fit_transform(X), "float32"), y
 
 
 def fit(lib, hidden, solver, penalty, epochs, X, y):
@@ -68,12 +36,13 @@ def fit(lib, hidden, solver, penalty, epochs, X, y):
         params.update(penalty=penalty)
         if solver == "AdaGrad()":
             params.update(solver=AdaGrad())
-    est, seconds, other = _common.timed(
-        lambda: _common.estimator(lib)(**params).fit(X, y)
+    return _common.epoch_seconds(
+        lambda: _common.estimator(lib)(**params),
+        X,
+        y,
+        epochs,
+        f"{lib} {solver} {penalty}",
     )
-    if est.n_iter_ != epochs:
-        raise RuntimeError(f"{lib} {solver} {penalty}: {est.n_iter_} epochs")
-    return seconds / epochs, other / epochs
 
 
 def measure(hidden, solver, epochs, X, y, repeats):
@@ -106,12 +75,16 @@ HEADER += ["sklearn l2 s/epoch", "sklearn/none", "bg load"]
 
 def main(argv=None):
     """Run the benchmark; return the table's rows."""
-    args = parse_args(argv)
+    args = _common.rounds_parser(__doc__).parse_args(argv)
+    if args.quick:
+        args.repeats = 1
     rows = []
     with _common.thread_limits(args.threads), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        for name, (hidden, epochs, make) in (QUICK if args.quick else CELLS).items():
-            X, y = data(make, args.quick)
+        for name, (hidden, epochs, make) in (
+            _common.QUICK_CELLS if args.quick else _common.EPOCH_CELLS
+        ).items():
+            X, y = _common.cell_data(make, args.quick)
             fit("skmlp", hidden, "adam", None, 1, X, y)  # warm-up, loads BLAS
             if not rows:
                 info = [*_common.machine_info(), _common.skmlp_line(skmlp.__file__)]
