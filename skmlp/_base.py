@@ -380,6 +380,11 @@ class _BaseMLP(CallbackSupportMixin, _WeightState, DocLinkMixin, BaseEstimator):
             )
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
+        self._record_progress(progress)
+
+    def _record_progress(self, progress):
+        """scikit-learn's fitted attributes from a stochastic fit's
+        :class:`~skmlp._training.Progress`."""
         self.n_iter_ = progress.n_iter
         self.t_ = progress.t
         self.loss_ = progress.loss

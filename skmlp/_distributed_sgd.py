@@ -112,15 +112,5 @@ def fit_rounds(estimator, batch, theta, objective, rng, timeout):
             break
         if _epoch_ends(loss, batch.n_samples, theta, run, progress, config, None):
             break
-    _record(estimator, progress)
-
-
-def _record(estimator, progress):
-    estimator.n_iter_ = progress.n_iter
-    estimator.t_ = progress.t
-    estimator.loss_ = progress.loss
-    estimator.loss_curve_ = progress.loss_curve
-    estimator.best_loss_ = progress.best_loss
-    estimator.validation_scores_ = progress.validation_scores
-    estimator.best_validation_score_ = progress.best_validation_score
-    estimator.validation_loss_curve_ = None
+    # No validation set here: its loss curve stays None.
+    estimator._record_progress(progress)
