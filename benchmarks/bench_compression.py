@@ -23,6 +23,7 @@ from functools import partial
 
 import _common
 import numpy as np
+from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -46,6 +47,10 @@ TARGETS = {
     "share_weights(16)": [("drop", "<=", 1)],
     "distill into student": [("drop", "<=", 2), ("params", "<=", 0.1)],
     "prune(0.95) > share(16) > quantize(8)": [("drop", "<=", 1), ("size", "<=", 0.05)],
+    # Rows docs/compression.md quotes beyond the issue's targets.
+    "prune(0.9) > share(16) > quantize(8)": [],
+    "share_weights(4)": [],
+    "group(0.1) > prune(0, structured)": [],
 }
 OPS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, "==": operator.eq}
 
@@ -90,6 +95,15 @@ def builders(teacher, X, y, args):
         "distill into student": lambda: distill(teacher, student, X, y, temperature=2),
         "prune(0.95) > share(16) > quantize(8)": lambda: quantize(
             share_weights(tuned(0.95), 16), bits=8
+        ),
+        "prune(0.9) > share(16) > quantize(8)": lambda: quantize(
+            share_weights(tuned(0.9), 16), bits=8
+        ),
+        "share_weights(4)": lambda: share_weights(teacher, 4),
+        "group(0.1) > prune(0, structured)": lambda: prune(
+            clone(teacher).set_params(penalty="group", alpha=0.1).fit(X, y),
+            0.0,
+            structured=True,
         ),
     }
 
@@ -182,7 +196,8 @@ def main(argv=None):
         f"fit: teacher {fit[0]:.2f} s, {teacher.n_iter_} epochs; student by "
         f"distillation {student['build']:.2f} s, {student['epochs']} epochs",
         f"other processes' load while timing: {_common.load(timed):.2f} cores",
-        f"targets met: {sum(r[-1] == 'PASS' for r in rows)} of {len(rows) - 1}",
+        f"targets met: {sum(r[-1] == 'PASS' for r in rows)} of "
+        f"{sum(bool(t) for t in TARGETS.values())}",
     ]
     title = "skmlp.compression on digits: each method against the teacher"
     _common.report(title, info, HEADER, rows, lines, args.out)
