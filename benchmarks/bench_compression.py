@@ -7,7 +7,9 @@ parameters stored, over the teacher's; ``pickle.dumps`` length, and as "size"
 over the teacher's weights and biases at 4 bytes each; ``predict`` on 10,000
 rows tiled from the test set (the fastest of ``--repeats`` rounds, each
 timing every model once), the teacher's time over it; seconds to make the
-model (the teacher: its fit); the issue's target.
+model (the teacher: its fit); epochs (``n_iter_``: the fit's, the
+fine-tuning's, or the teacher's for a model only re-encoded); the issue's
+target.
 
 Usage::
 
@@ -51,6 +53,14 @@ TARGETS = {
     "prune(0.9) > share(16) > quantize(8)": [],
     "share_weights(4)": [],
     "group(0.1) > prune(0, structured)": [],
+    "prune(0.9), no tuning": [],
+    "prune(0.9) + tune, max_iter=5": [],
+    "prune(0.9) + tune, max_iter=20": [],
+    "prune(0.95), no tuning": [],
+    "prune(0.95) + tune, max_iter=5": [],
+    "prune(0.95) + tune, max_iter=20": [],
+    "teacher, early_stopping": [],
+    "student on labels alone": [],
 }
 OPS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, "==": operator.eq}
 
@@ -105,6 +115,16 @@ def builders(teacher, X, y, args):
             0.0,
             structured=True,
         ),
+        "prune(0.9), no tuning": lambda: prune(teacher, 0.9),
+        "prune(0.9) + tune, max_iter=5": lambda: tuned(0.9, max_iter=5),
+        "prune(0.9) + tune, max_iter=20": lambda: tuned(0.9, max_iter=20),
+        "prune(0.95), no tuning": lambda: prune(teacher, 0.95),
+        "prune(0.95) + tune, max_iter=5": lambda: tuned(0.95, max_iter=5),
+        "prune(0.95) + tune, max_iter=20": lambda: tuned(0.95, max_iter=20),
+        "teacher, early_stopping": lambda: (
+            clone(teacher).set_params(early_stopping=True).fit(X, y)
+        ),
+        "student on labels alone": lambda: clone(student).fit(X, y),
     }
 
 
@@ -152,13 +172,14 @@ def row(name, m, ref, budget):
         *(name, f"{m['accuracy']:.4f}", f"{m['points']:+.2f}", f"{r.parameters:_}"),
         *(f"{m['params']:.3f}x", f"{r.pickled_bytes:_}", f"{m['size']:.3f}x"),
         *(f"{m['predict'] * 1e3:.2f}", f"{m['speed-up']:.2f}x", f"{m['build']:.2f}"),
+        str(m["epochs"]),
         *(target or "-", ("PASS" if met else "FAIL") if target else "-"),
     ]
 
 
 HEADER = ["method", "test accuracy", "vs teacher (points)", "parameters"]
 HEADER += ["params/teacher", "pickled bytes", "size", "predict ms"]
-HEADER += ["speed-up", "build s", "target", "result"]
+HEADER += ["speed-up", "build s", "epochs", "target", "result"]
 
 
 def main(argv=None):
