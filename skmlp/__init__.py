@@ -11,8 +11,7 @@ True
 """
 
 from skmlp._mlp import MLP, MLPClassifier, MLPRegressor
-
-__version__ = "0.1.0"
+from skmlp._version import __version__
 
 #: The types a saved skmlp model holds beyond scikit-learn's and NumPy's,
 #: every one a public skmlp name: what ``skops.io.load(path,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import itertools
 
+from skmlp._version import __version__
+
 #: The root of skmlp's documentation site, the one place its address is kept.
 DOCS_URL = "https://skmlp.readthedocs.io/en/"
 
@@ -45,8 +47,6 @@ class DocLinkMixin:
     _doc_link_template = DOC_LINK_TEMPLATE
 
     def _doc_link_url_param_generator(self):
-        from skmlp import __version__
-
         module = itertools.takewhile(
             lambda part: not part.startswith("_"), type(self).__module__.split(".")
         )
