@@ -44,14 +44,17 @@ def _check_part(X, y, sample_weight, dtype, target):
     """One row chunk validated as the estimator's ``fit`` validates the
     whole: ``X`` finite in ``dtype``, ``y`` labels (``target="classes"``)
     or finite numbers (non-negative for ``"poisson"``), weights checked."""
-    X = check_array(X, dtype=dtype, ensure_min_samples=0)
+    X = check_array(X, accept_sparse="csr", dtype=dtype, ensure_min_samples=0)
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y)
     check_consistent_length(X, y)
     if target == "classes":
         if y.ndim != 1:
-            raise ValueError("distributed.fit takes 1-D class labels as y.")
+            raise ValueError(
+                "distributed.fit takes 1-D class labels as y; multilabel "
+                "targets are not supported."
+            )
         if y.shape[0]:
             check_classification_targets(y)
     else:
@@ -195,6 +198,12 @@ def check_solver(estimator):
     for name, given in unsupported.items():
         if given:
             raise ValueError(f"distributed.fit does not support {name}.")
+    if getattr(estimator, "_skl_callbacks", None):
+        # The callbacks' task tree is built by the estimator's own fit.
+        raise ValueError(
+            "distributed.fit does not support callbacks: fit an estimator "
+            "without set_callbacks(...)."
+        )
 
 
 def _as_array(data, name):
