@@ -138,31 +138,25 @@ def cluster_bytes(client):
 
 
 class Counter:
-    """Counts evaluations of the objective on the cluster: full-batch ones
-    (``DaskBatch.loss_and_grad``) and synchronous minibatch steps."""
+    """Counts evaluations on the cluster: each full-batch objective and each
+    synchronous minibatch step is one ``DaskBatch.run``."""
 
     def __init__(self):
-        from skmlp import _distributed, _distributed_sgd
+        from skmlp import _distributed
 
         self.n = 0
-        self._patched = [
-            (_distributed.DaskBatch, "loss_and_grad"),
-            (_distributed_sgd, "_step"),
-        ]
-        self._originals = [getattr(o, name) for o, name in self._patched]
-        for (owner, name), original in zip(self._patched, self._originals):
-            setattr(owner, name, self._counting(original))
+        self._original = _distributed.DaskBatch.run
 
-    def _counting(self, original):
-        def counted(*args, **kwargs):
+        def counted(batch, *args, **kwargs):
             self.n += 1
-            return original(*args, **kwargs)
+            return self._original(batch, *args, **kwargs)
 
-        return counted
+        _distributed.DaskBatch.run = counted
 
     def close(self):
-        for (owner, name), original in zip(self._patched, self._originals):
-            setattr(owner, name, original)
+        from skmlp import _distributed
+
+        _distributed.DaskBatch.run = self._original
 
 
 def distributed_fit(client, counter, cell, epochs, n_samples):
