@@ -44,14 +44,17 @@ def _check_part(X, y, sample_weight, dtype, target):
     """One row chunk validated as the estimator's ``fit`` validates the
     whole: ``X`` finite in ``dtype``, ``y`` labels (``target="classes"``)
     or finite numbers (non-negative for ``"poisson"``), weights checked."""
-    X = check_array(X, dtype=dtype, ensure_min_samples=0)
+    X = check_array(X, accept_sparse="csr", dtype=dtype, ensure_min_samples=0)
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y)
     check_consistent_length(X, y)
     if target == "classes":
         if y.ndim != 1:
-            raise ValueError("distributed.fit takes 1-D class labels as y.")
+            raise ValueError(
+                "distributed.fit takes 1-D class labels as y; multilabel "
+                "targets are not supported."
+            )
         if y.shape[0]:
             check_classification_targets(y)
     else:
@@ -115,7 +118,7 @@ class DaskBatch:
 
     def loss_and_grad(self, objective, theta, grad, finish=True):
         """:func:`skmlp._network.loss_and_grad` over every chunk."""
-        results = self._chunk_results(theta)
+        results = self.run(_chunk_loss_grad, theta)
         grad[...] = 0
         value = 0.0
         for chunk_value, chunk_weight, chunk_grad in results:
@@ -124,20 +127,23 @@ class DaskBatch:
         value /= self.weight_sum
         return self._add_penalty(objective, theta, grad, value, finish)
 
-    def _chunk_results(self, theta):
-        """Every chunk's result in chunk order; an evaluation a lost worker
-        broke is run once more (it depends on ``theta`` only, so the retry
-        gives the same numbers; Dask recomputes the lost chunks)."""
+    def run(self, function, theta, *per_chunk, **common):
+        """``function(part, *per_chunk[i], theta=theta, objective=...,
+        **common)`` on every chunk, the results in chunk order.
+
+        An evaluation a lost worker broke is run once more (it depends on
+        its arguments only, so the retry gives the same numbers; Dask
+        recomputes the lost chunks)."""
         try:
-            return self._evaluate(theta)
+            return self._run(function, theta, per_chunk, common)
         except TimeoutError:
             raise
         except Exception:
             # A worker lost mid-evaluation surfaces as a closed connection,
             # a cancelled future or a scheduler error about the gone worker.
-            return self._evaluate(theta)
+            return self._run(function, theta, per_chunk, common)
 
-    def _evaluate(self, theta):
+    def _run(self, function, theta, per_chunk, common):
         client = self.client
         # Every wait has a timeout: a fit that cannot go on fails, never hangs.
         # A task holding the weights rather than scattered data: if the
@@ -145,11 +151,13 @@ class DaskBatch:
         # other workers fetch them from it, once each).
         theta_future = client.submit(np.array, theta, pure=False)
         futures = client.map(
-            _chunk_loss_grad,
+            function,
             self.parts,
+            *per_chunk,
             theta=theta_future,
             objective=self.data_objective,
             pure=False,
+            **common,
         )
         return [future.result(timeout=self.timeout) for future in futures]
 
@@ -195,6 +203,12 @@ def check_solver(estimator):
     for name, given in unsupported.items():
         if given:
             raise ValueError(f"distributed.fit does not support {name}.")
+    if getattr(estimator, "_skl_callbacks", None):
+        # The callbacks' task tree is built by the estimator's own fit.
+        raise ValueError(
+            "distributed.fit does not support callbacks: fit an estimator "
+            "without set_callbacks(...)."
+        )
 
 
 def _as_array(data, name):

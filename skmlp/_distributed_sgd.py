@@ -44,19 +44,7 @@ def _step_loss_grad(part, seed, step, n_steps, theta, objective):
 
 def _step(batch, theta, objective, seeds, step, n_steps):
     """One synchronous step's summed raw gradient, loss, weight and rows."""
-    client = batch.client
-    theta_future = client.submit(np.array, theta, pure=False)
-    futures = client.map(
-        _step_loss_grad,
-        batch.parts,
-        seeds,
-        step=step,
-        n_steps=n_steps,
-        theta=theta_future,
-        objective=batch.data_objective,
-        pure=False,
-    )
-    results = [future.result(timeout=batch.timeout) for future in futures]
+    results = batch.run(_step_loss_grad, theta, seeds, step=step, n_steps=n_steps)
     grad = np.zeros_like(theta)
     value, weight, rows = 0.0, 0, 0
     for chunk_value, chunk_weight, chunk_rows, chunk_grad in results:

@@ -34,11 +34,15 @@ def fit(estimator, X, y, *, sample_weight=None, client=None, timeout=None):
         ``"sgd"``, ...) each step is a synchronous minibatch drawn across
         the chunks (deterministic given ``random_state`` and the chunking,
         not the in-memory fit; see docs/distributed.md).  Early stopping,
-        dropout and ``class_weight`` are not supported.
+        dropout, ``class_weight`` and callbacks are not supported (a
+        ValueError says which).
     X : dask array or dask DataFrame of shape (n_samples, n_features)
-        The input data, chunked by rows (column chunks are merged).
+        The input data, chunked by rows (column chunks are merged); a Dask
+        array's chunks may be ``scipy.sparse`` CSR matrices.  A DataFrame's
+        string column names become ``feature_names_in_``.
     y : dask array or dask Series of shape (n_samples,) or (n_samples, n_outputs)
-        Class labels (1-D) or real targets; rechunked to ``X``'s rows.
+        Class labels (1-D: multilabel targets are not supported) or real
+        targets; rechunked to ``X``'s rows.
     sample_weight : dask array of shape (n_samples,), default=None
         Non-negative sample weights.
     client : distributed.Client, default=None

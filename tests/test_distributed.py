@@ -154,12 +154,69 @@ def test_validation_happens_on_the_workers(client):
     [
         ({"solver": "gd", "early_stopping": True}, "early_stopping"),
         ({"solver": "gd", "dropout": 0.2}, "dropout"),
+        ({"solver": "adam", "class_weight": "balanced"}, "class_weight"),
+        ({"solver": "lbfgs", "class_weight": {0: 2.0}}, "class_weight"),
     ],
 )
 def test_unsupported_settings_raise(client, params, match):
     X, y = _classification(200)
+    est = MLPClassifier(**params)
     with pytest.raises(ValueError, match=match):
-        skmlp_distributed.fit(MLPClassifier(**params), *_chunked(X, y), client=client)
+        skmlp_distributed.fit(est, *_chunked(X, y), client=client)
+    assert not hasattr(est, "coefs_")
+
+
+def test_callbacks_and_multilabel_targets_raise(client):
+    from sklearn.callback import ProgressBar
+
+    X, y = _classification(200)
+    est = MLPClassifier(solver="lbfgs").set_callbacks(ProgressBar())
+    with pytest.raises(ValueError, match="does not support callbacks"):
+        skmlp_distributed.fit(est, *_chunked(X, y), client=client)
+    Y = np.column_stack([y == 0, y == 1]).astype(int)
+    with pytest.raises(ValueError, match="multilabel targets are not supported"):
+        skmlp_distributed.fit(
+            MLPClassifier(solver="lbfgs"), *_chunked(X, Y), client=client
+        )
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_sparse_chunks(client, solver):
+    """CSR chunks: L-BFGS is the in-memory fit on the CSR matrix; a
+    stochastic fit is the distributed fit on the same rows held dense."""
+    sparse = pytest.importorskip("scipy.sparse")
+    X, y = _classification(600)
+    X[np.abs(X) < 0.8] = 0
+    X_dask, y_dask = _chunked(X, y, chunks=150)
+    X_csr = X_dask.map_blocks(sparse.csr_matrix, meta=sparse.csr_matrix((0, 12)))
+    est = MLPClassifier((8,), solver=solver, max_iter=20, random_state=0)
+    skmlp_distributed.fit(est, X_csr, y_dask, client=client)
+    if solver == "lbfgs":
+        expected = clone(est).fit(sparse.csr_matrix(X), y)
+    else:
+        expected = skmlp_distributed.fit(clone(est), X_dask, y_dask, client=client)
+    assert est.n_iter_ == expected.n_iter_
+    assert _max_difference(est, expected) < 1e-10
+
+
+def test_dask_dataframe(client):
+    """A DataFrame and Series: the fit of the same rows as an array, and
+    the columns' names kept."""
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    X, y = _classification(800)
+    columns = [f"f{i}" for i in range(X.shape[1])]
+    frame = dd.from_pandas(pd.DataFrame(X, columns=columns), npartitions=4)
+    labels = dd.from_pandas(pd.Series(y, name="label"), npartitions=4)
+    est = MLPClassifier((6,), solver="lbfgs", max_iter=20, random_state=0)
+    skmlp_distributed.fit(est, frame, labels, client=client)
+    expected = clone(est).fit(X, y)
+    assert est.n_iter_ == expected.n_iter_
+    assert _max_difference(est, expected) < 1e-10
+    assert list(est.feature_names_in_) == columns
+    np.testing.assert_array_equal(
+        est.predict(pd.DataFrame(X, columns=columns)), expected.predict(X)
+    )
 
 
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
@@ -211,15 +268,24 @@ def test_uses_the_current_client(client):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+@pytest.mark.parametrize("solver", ["gd", "lbfgs", "adam"])
 def test_worker_lost_mid_fit(monkeypatch, solver):
-    """Killing a worker process at the 5th evaluation: Dask recomputes its
-    chunks, and the fit either finishes with the single-machine result or
-    fails clearly, leaving the estimator untouched; it never hangs."""
+    """Killing a worker process at the 5th evaluation (adam: minibatch
+    step): Dask recomputes its chunks, and the fit either finishes with the
+    unbroken fit's result or fails clearly, leaving the estimator untouched;
+    it never hangs."""
     X, y = _classification(4000)
     est = MLPClassifier((16,), solver=solver, max_iter=20, random_state=0)
-    expected = clone(est).fit(X, y)
-    evaluate = _distributed.DaskBatch.loss_and_grad
+    if solver == "adam":
+        # The oracle of a stochastic fit is the same distributed fit unbroken.
+        est.set_params(max_iter=2, batch_size=1000)
+        with _cluster() as cluster, distributed.Client(cluster) as client:
+            expected = skmlp_distributed.fit(
+                clone(est), *_chunked(X, y, chunks=500), client=client
+            )
+    else:
+        expected = clone(est).fit(X, y)
+    evaluate = _distributed.DaskBatch.run
     calls = []
 
     def killing(batch, *args, **kwargs):
@@ -230,7 +296,7 @@ def test_worker_lost_mid_fit(monkeypatch, solver):
             os.kill(pids[victim], signal.SIGKILL)
         return evaluate(batch, *args, **kwargs)
 
-    monkeypatch.setattr(_distributed.DaskBatch, "loss_and_grad", killing)
+    monkeypatch.setattr(_distributed.DaskBatch, "run", killing)
     with _cluster() as cluster, distributed.Client(cluster) as client:
         try:
             skmlp_distributed.fit(
@@ -240,7 +306,10 @@ def test_worker_lost_mid_fit(monkeypatch, solver):
             assert not hasattr(est, "coefs_")
         else:
             assert est.n_iter_ == expected.n_iter_
-            assert _max_difference(est, expected) < 1e-10
+            if solver == "adam":
+                assert _max_difference(est, expected) == 0
+            else:
+                assert _max_difference(est, expected) < 1e-10
     assert len(calls) > 5
 
 
@@ -276,3 +345,33 @@ def test_grid_search_through_joblibs_dask_backend(client):
     np.testing.assert_array_equal(
         search.cv_results_["mean_test_score"], expected.cv_results_["mean_test_score"]
     )
+
+
+def test_bench_distributed_prints_its_table(capsys):
+    """benchmarks/bench_distributed.py --quick: a row per cell with every
+    column (what it reports, never how fast anything is)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    benchmarks = Path(__file__).resolve().parent.parent / "benchmarks"
+    sys.path.insert(0, str(benchmarks))
+    try:
+        spec = importlib.util.spec_from_file_location(
+            "bench_distributed", benchmarks / "bench_distributed.py"
+        )
+        bench = sys.modules["bench_distributed"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(bench)
+        rows = bench.main(["--quick"])
+    finally:
+        sys.path.remove(str(benchmarks))
+        sys.modules.pop("_common", None)
+        sys.modules.pop("bench_distributed", None)
+    assert [r[0] for r in rows] == list(bench.QUICK_CELLS)
+    for r in rows:
+        assert len(r) == len(bench.HEADER)
+        assert r[1] == "195"  # 20*8 + 8 + 8*3 + 3 weights
+        assert float(r[8]) == (1 if r[0].startswith("lbfgs") else 6)
+        assert float(r[10]) > 0  # loopback bytes per evaluation, in vectors
+    out = capsys.readouterr().out
+    assert "vectors/eval" in out and "idle cluster traffic" in out
