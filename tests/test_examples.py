@@ -3,6 +3,8 @@
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
@@ -158,3 +160,34 @@ def test_plot_early_stopping_writes_its_figure(tmp_path, capsys):
     assert 0 <= test <= 1
     out = capsys.readouterr().out
     assert "Saved" in out and "test accuracy" in out
+
+
+def test_plot_distributed_writes_its_figure(tmp_path, monkeypatch, capsys):
+    # dask is an optional extra (skmlp[dask]): without it, nothing to run.
+    pytest.importorskip("distributed")
+    example = _load("plot_distributed")
+    # A few iterations and one pass, on a cluster of threads (the gallery
+    # starts worker processes; tests/test_distributed.py covers those).
+    target = tmp_path / "figure.png"
+    path, fits, accuracy = example.main(
+        [str(target)], max_iter=5, passes=1, processes=False
+    )
+    assert Path(path) == target
+    assert _is_png(target)
+    assert set(fits) == set(accuracy)
+    assert all(0 <= score <= 1 for score in accuracy.values())
+    on_cluster, in_memory = fits["lbfgs on the cluster"], fits["lbfgs in memory"]
+    assert on_cluster.n_iter_ == in_memory.n_iter_ == 5
+    assert example.max_difference(on_cluster, in_memory) < 1e-10
+    # stream_partial_fit is the in-memory partial_fit loop, to the bit.
+    streamed, looped = fits["partial_fit streamed"], fits["partial_fit in memory"]
+    assert example.max_difference(streamed, looped) == 0
+    out = capsys.readouterr().out
+    assert "Saved" in out and "largest weight difference" in out
+
+    # Without an argument the figure is distributed.png in the current
+    # directory.
+    monkeypatch.chdir(tmp_path)
+    path, _, _ = example.main([], max_iter=2, passes=1, processes=False)
+    assert Path(path) == Path("distributed.png")
+    assert _is_png(tmp_path / "distributed.png")
