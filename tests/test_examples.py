@@ -85,18 +85,22 @@ def test_plot_compression_writes_its_figure(tmp_path, monkeypatch, capsys):
 
 def test_plot_loss_curves_writes_its_figure(tmp_path, monkeypatch, capsys):
     example = _load("plot_loss_curves")
-    # A few epochs of two solvers (the real run takes a few seconds).
-    solvers = {name: example.SOLVERS[name] for name in ("adam", "RMSprop()")}
+    # A few epochs of three solvers (the real run takes a few seconds).
+    solvers = {name: example.SOLVERS[name] for name in ("adam", "RMSprop()", "lbfgs")}
     target = tmp_path / "figure.png"
     path, models, accuracy = example.main([str(target)], solvers=solvers, max_iter=3)
     assert Path(path) == target
     assert _is_png(target)
     assert set(models) == set(accuracy) == set(solvers)
     assert all(0 <= score <= 1 for score in accuracy.values())
-    # Early stopping scored every epoch, each of which the figure plots.
-    assert all(len(m.validation_scores_) == m.n_iter_ == 3 for m in models.values())
+    # Early stopping scored every epoch, each of which the figure plots;
+    # lbfgs has a loss per iteration and no validation score.
+    stochastic = [models["adam"], models["RMSprop()"]]
+    assert all(len(m.validation_scores_) == m.n_iter_ == 3 for m in stochastic)
+    assert len(models["lbfgs"].loss_curve_) == models["lbfgs"].n_iter_ == 3
+    assert not hasattr(models["lbfgs"], "validation_scores_")
     out = capsys.readouterr().out
-    assert "Saved" in out and "RMSprop()" in out
+    assert "Saved" in out and "RMSprop()" in out and "lbfgs" in out
 
     # Without an argument the figure is loss_curves.png in the current
     # directory, with every solver.
