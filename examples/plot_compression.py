@@ -25,14 +25,13 @@ compressed models hold none, the distilled students (an ordinary ``fit``) do.
 
 Run it with ``python examples/plot_compression.py [figure.png]`` (default
 ``compression.png`` in the current directory); it prints the table it plots.
-About a minute of CPU time.
+About ten seconds on 2 cores.
 """
 
 # %%
 # The data and the teacher
 # ------------------------
 
-import os
 import pickle
 import sys
 import warnings
@@ -180,10 +179,4 @@ def main(argv=None, hidden=(256, 256), max_iter=300, settings=None):
 
 
 if __name__ == "__main__":
-    if os.environ.get("SKMLP_EXAMPLES_QUICK"):
-        # The docs' gallery (docs/conf.py sets this): the full run takes over
-        # a minute on 2 cores, so a smaller teacher, (64, 64), is compressed.
-        print("SKMLP_EXAMPLES_QUICK: teacher hidden_layer_sizes=(64, 64)")
-        main(hidden=(64, 64))
-    else:
-        main()
+    main()

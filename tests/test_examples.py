@@ -50,7 +50,7 @@ def test_plot_penalties_writes_its_figure(tmp_path, monkeypatch, capsys):
 def test_plot_compression_writes_its_figure(tmp_path, monkeypatch, capsys):
     example = _load("plot_compression")
     # A small teacher, a few epochs, one or two settings per method (the real
-    # run takes about a minute).
+    # run takes about ten seconds).
     settings = {
         "prune + tune": [0.9],
         "quantize (bits)": [8, 4],
