@@ -6,7 +6,6 @@ Build with warnings as errors::
     python -m sphinx -W --keep-going -b html docs docs/_build/html
 """
 
-import os
 import re
 import sys
 from pathlib import Path
@@ -98,10 +97,6 @@ html_title = f"skmlp {version}"
 html_theme_options = {"navigation_with_keys": False}
 html_static_path = []
 
-
-# The examples whose full run takes over a minute on 2 cores read this and
-# run a lighter setting (each says which, in its output).
-os.environ["SKMLP_EXAMPLES_QUICK"] = "1"
 
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),

@@ -6,10 +6,14 @@ One hidden layer of 64 units is trained on the standardized digits with
 early stopping (10% of the training data held out) by every optimizer of
 :mod:`skmlp.optimizers` (Nesterov-momentum SGD and Adam through
 ``solver="sgd"`` and ``"adam"``, the others as objects), each at its
-recommended learning rate (the user guide's table).  One
+recommended learning rate (docs/guide/optimizers.md), and by
+``solver="lbfgs"``, to which early stopping does not apply (as in
+scikit-learn): it trains on the whole training part until ``tol`` stops it,
+and its curve has one point per L-BFGS iteration.  One
 :class:`skmlp.plotting.LossCurveDisplay` per fit draws on the same axes:
-the training loss per epoch (solid, left axis) and the validation accuracy
-early stopping watches (dotted, right axis).
+the training loss (solid, left axis), the loss of the held-out part
+(dashed) and the validation accuracy early stopping watches (dotted, right
+axis).
 
 Run it with ``python examples/plot_loss_curves.py [figure.png]`` (default
 ``loss_curves.png`` in the current directory); it prints each fit's epochs,
@@ -41,6 +45,7 @@ SOLVERS = {
     "RMSprop()": dict(solver=RMSprop(learning_rate=0.001)),
     "adam": dict(solver="adam", learning_rate_init=0.01),
     "AdamW(0.01)": dict(solver=AdamW(learning_rate=0.01)),
+    "lbfgs": dict(solver="lbfgs", early_stopping=False),
 }
 
 
@@ -62,11 +67,13 @@ def fit_all(solvers=SOLVERS, max_iter=200):
         warnings.simplefilter("ignore", ConvergenceWarning)
         for name, params in solvers.items():
             model = MLPClassifier(
-                hidden_layer_sizes=(64,),
-                early_stopping=True,
-                max_iter=max_iter,
-                random_state=0,
-                **params,
+                **{
+                    "hidden_layer_sizes": (64,),
+                    "early_stopping": True,
+                    "max_iter": max_iter,
+                    "random_state": 0,
+                    **params,
+                }
             ).fit(X_train, y_train)
             models[name] = model
             accuracy[name] = model.score(X_test, y_test)
@@ -76,15 +83,23 @@ def fit_all(solvers=SOLVERS, max_iter=200):
 def plot(models, path):
     """One display per model on shared axes; the figure saved to ``path``."""
     fig, ax = plt.subplots(figsize=(8, 7), constrained_layout=True)
-    for name, model in models.items():
-        display = LossCurveDisplay.from_estimator(model, ax=ax, name=name)
+    displays = [
+        LossCurveDisplay.from_estimator(model, ax=ax, name=name)
+        for name, model in models.items()
+    ]
     ax.set_yscale("log")
-    # The displays' legend, moved below the axes, off the curves.
-    lines = display.ax_.lines + display.score_ax_.lines
-    display.score_ax_.legend(
-        handles=lines, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2
+    # Each display labels the x axis with its own unit; lbfgs's is iterations.
+    ax.set_xlabel("epoch (lbfgs: iteration)")
+    # The displays' legend, moved below the axes, off the curves (on the
+    # score axis, drawn last, so that no curve covers it; lbfgs has none).
+    score_ax = next(d.score_ax_ for d in displays if d.score_ax_ is not None)
+    score_ax.legend(
+        handles=ax.lines + score_ax.lines,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12),
+        ncol=2,
     )
-    ax.set_title("digits, 64 hidden units, early stopping")
+    ax.set_title("digits, 64 hidden units: every optimizer, and lbfgs")
     fig.savefig(path, dpi=80)
     plt.close(fig)
 
@@ -96,10 +111,10 @@ def main(argv=None, solvers=SOLVERS, max_iter=200):
     models, accuracy = fit_all(solvers, max_iter)
     print(f"{'solver':>20} {'epochs':>6} {'best val':>8} {'test':>6}")
     for name, model in models.items():
-        print(
-            f"{name:>20} {model.n_iter_:>6} {model.best_validation_score_:>8.3f} "
-            f"{accuracy[name]:>6.3f}"
-        )
+        # lbfgs runs no early stopping, so it has no validation score.
+        best = getattr(model, "best_validation_score_", None)
+        best = "-" if best is None else f"{best:.3f}"
+        print(f"{name:>20} {model.n_iter_:>6} {best:>8} {accuracy[name]:>6.3f}")
     plot(models, path)
     print(f"Saved {path}")
     return path, models, accuracy

@@ -22,7 +22,7 @@ R^2 above 0.5).  scikit-learn's own solvers (``"sgd"``, ``"adam"``,
 ``"lbfgs"``) pass them at scikit-learn's defaults.  skmlp's other optimizers
 run at their documented recommended learning rate, read from the optimizer
 class (``recommended_learning_rate``, measured by
-``benchmarks/bench_optimizers.py --sweep``, docs/user_guide.md): at
+``benchmarks/bench_optimizers.py --sweep``, docs/guide/optimizers.md): at
 scikit-learn's ``learning_rate_init=0.001`` full-batch gradient descent takes
 200 tiny steps and learns little, which its ``ConvergenceWarning`` says.
 """

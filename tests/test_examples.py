@@ -3,6 +3,8 @@
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
@@ -48,7 +50,7 @@ def test_plot_penalties_writes_its_figure(tmp_path, monkeypatch, capsys):
 def test_plot_compression_writes_its_figure(tmp_path, monkeypatch, capsys):
     example = _load("plot_compression")
     # A small teacher, a few epochs, one or two settings per method (the real
-    # run takes about a minute).
+    # run takes about ten seconds).
     settings = {
         "prune + tune": [0.9],
         "quantize (bits)": [8, 4],
@@ -83,18 +85,22 @@ def test_plot_compression_writes_its_figure(tmp_path, monkeypatch, capsys):
 
 def test_plot_loss_curves_writes_its_figure(tmp_path, monkeypatch, capsys):
     example = _load("plot_loss_curves")
-    # A few epochs of two solvers (the real run takes a few seconds).
-    solvers = {name: example.SOLVERS[name] for name in ("adam", "RMSprop()")}
+    # A few epochs of three solvers (the real run takes a few seconds).
+    solvers = {name: example.SOLVERS[name] for name in ("adam", "RMSprop()", "lbfgs")}
     target = tmp_path / "figure.png"
     path, models, accuracy = example.main([str(target)], solvers=solvers, max_iter=3)
     assert Path(path) == target
     assert _is_png(target)
     assert set(models) == set(accuracy) == set(solvers)
     assert all(0 <= score <= 1 for score in accuracy.values())
-    # Early stopping scored every epoch, each of which the figure plots.
-    assert all(len(m.validation_scores_) == m.n_iter_ == 3 for m in models.values())
+    # Early stopping scored every epoch, each of which the figure plots;
+    # lbfgs has a loss per iteration and no validation score.
+    stochastic = [models["adam"], models["RMSprop()"]]
+    assert all(len(m.validation_scores_) == m.n_iter_ == 3 for m in stochastic)
+    assert len(models["lbfgs"].loss_curve_) == models["lbfgs"].n_iter_ == 3
+    assert not hasattr(models["lbfgs"], "validation_scores_")
     out = capsys.readouterr().out
-    assert "Saved" in out and "RMSprop()" in out
+    assert "Saved" in out and "RMSprop()" in out and "lbfgs" in out
 
     # Without an argument the figure is loss_curves.png in the current
     # directory, with every solver.
@@ -158,3 +164,34 @@ def test_plot_early_stopping_writes_its_figure(tmp_path, capsys):
     assert 0 <= test <= 1
     out = capsys.readouterr().out
     assert "Saved" in out and "test accuracy" in out
+
+
+def test_plot_distributed_writes_its_figure(tmp_path, monkeypatch, capsys):
+    # dask is an optional extra (skmlp[dask]): without it, nothing to run.
+    pytest.importorskip("distributed")
+    example = _load("plot_distributed")
+    # A few iterations and one pass, on a cluster of threads (the gallery
+    # starts worker processes; tests/test_distributed.py covers those).
+    target = tmp_path / "figure.png"
+    path, fits, accuracy = example.main(
+        [str(target)], max_iter=5, passes=1, processes=False
+    )
+    assert Path(path) == target
+    assert _is_png(target)
+    assert set(fits) == set(accuracy)
+    assert all(0 <= score <= 1 for score in accuracy.values())
+    on_cluster, in_memory = fits["lbfgs on the cluster"], fits["lbfgs in memory"]
+    assert on_cluster.n_iter_ == in_memory.n_iter_ == 5
+    assert example.max_difference(on_cluster, in_memory) < 1e-10
+    # stream_partial_fit is the in-memory partial_fit loop, to the bit.
+    streamed, looped = fits["partial_fit streamed"], fits["partial_fit in memory"]
+    assert example.max_difference(streamed, looped) == 0
+    out = capsys.readouterr().out
+    assert "Saved" in out and "largest weight difference" in out
+
+    # Without an argument the figure is distributed.png in the current
+    # directory.
+    monkeypatch.chdir(tmp_path)
+    path, _, _ = example.main([], max_iter=2, passes=1, processes=False)
+    assert Path(path) == Path("distributed.png")
+    assert _is_png(tmp_path / "distributed.png")
