@@ -16,14 +16,16 @@ and keeping the chunks; the first weights) drops out and is reported apart
 as "setup".  Rounds are interleaved; each length keeps its fastest round.
 
 Bytes are what the client, the scheduler and the workers wrote to their
-TCP connections (Dask's own comms, counted in each process): every message
-of the fit, and no other process's traffic; the measured counterpart of the
-cost model in docs/distributed.md.  "vectors
-per eval" divides the bytes of one evaluation of the objective (one
-optimizer step for the stochastic solvers) by the size of the weight
-vector, 8P bytes in float64: the model counts ``W + 1`` copies of the
-weights out and two hops (worker, scheduler, client) per chunk's gradient
-back, ``W + 1 + 2C`` with W workers and C chunks.
+TCP connections (Dask's own comms, counted in each process): every message,
+and no other process's traffic; the measured counterpart of the cost model
+in docs/distributed.md.  They are split at the first evaluation of the
+objective: "setup MB" places the chunks (generated on one worker, checked
+where the scheduler puts the task), "MB/ep" is training.  "vectors/eval"
+divides the bytes of one evaluation (one minibatch step for the stochastic
+solvers) by the weight vector's 8P bytes (float64): the model counts
+``W + 1`` copies of the weights out and two hops (worker, scheduler,
+client) per chunk's gradient back, ``W + 1 + 2C`` with W workers and C
+chunks.
 
 Usage::
 
@@ -138,16 +140,19 @@ def cluster_bytes(client):
 
 
 class Counter:
-    """Counts evaluations on the cluster: each full-batch objective and each
-    synchronous minibatch step is one ``DaskBatch.run``."""
+    """Counts evaluations on the cluster (each full-batch objective and each
+    synchronous minibatch step is one ``DaskBatch.run``) and the bytes sent
+    from the first one on: the training's, without the placement's."""
 
-    def __init__(self):
+    def __init__(self, client):
         from skmlp import _distributed
 
-        self.n = 0
+        self.n, self.start = 0, None
         self._original = _distributed.DaskBatch.run
 
         def counted(batch, *args, **kwargs):
+            if self.n == 0:
+                self.start = cluster_bytes(client)
             self.n += 1
             return self._original(batch, *args, **kwargs)
 
@@ -160,20 +165,22 @@ class Counter:
 
 
 def distributed_fit(client, counter, cell, epochs, n_samples):
-    """(seconds, bytes sent, evaluations, weights) of one distributed fit."""
+    """(seconds, bytes sent placing the chunks, bytes sent training,
+    evaluations, weights) of one distributed fit."""
     from skmlp import distributed
 
     solver, hidden, batch, n_chunks, _ = cell
     X, y = dask_data(n_samples, n_chunks)
     est = skmlp.MLPClassifier(**params(solver, hidden, batch, epochs))
     counter.n = 0
-    sent = cluster_bytes(client)
+    before = cluster_bytes(client)
     start = time.perf_counter()
     distributed.fit(est, X, y, client=client)
     seconds = time.perf_counter() - start
-    sent = cluster_bytes(client) - sent
+    after = cluster_bytes(client)
     _check_epochs(est, epochs)
-    return seconds, sent, counter.n, est.coefs_
+    setup, training = counter.start - before, after - counter.start
+    return seconds, setup, training, counter.n, est.coefs_
 
 
 def local_fit(lib, cell, epochs, X, y):
@@ -204,18 +211,20 @@ def measure(client, counter, cell, n_samples, repeats):
     X, y = local_data(n_samples, n_chunks)
     libs = ["skmlp", "sklearn"] if solver in ("lbfgs", "adam") else ["skmlp"]
     times = {key: {k1: math.inf, k2: math.inf} for key in ["dask", *libs]}
-    sent = {k1: math.inf, k2: math.inf}
+    sent = {"setup": math.inf, "training": math.inf}
     evals = {}
     # Warm-up: the workers import skmlp and the cell's functions, once.
     distributed_fit(client, counter, cell, k1, n_samples)
     for _ in range(repeats):
         for k in (k1, k2):
-            seconds, bytes_sent, evals[k], coefs = distributed_fit(
+            seconds, setup, training, evals[k], coefs = distributed_fit(
                 client, counter, cell, k, n_samples
             )
             times["dask"][k] = min(times["dask"][k], seconds)
-            # Heartbeats and the scheduler's bookkeeping only ever add bytes.
-            sent[k] = min(sent[k], bytes_sent)
+            if k == k2:
+                # Heartbeats and bookkeeping only ever add bytes.
+                sent["setup"] = min(sent["setup"], setup)
+                sent["training"] = min(sent["training"], training)
             for lib in libs:
                 times[lib][k] = min(times[lib][k], local_fit(lib, cell, k, X, y))
     n_params = sum(W.size + W.shape[1] for W in coefs)
@@ -232,9 +241,7 @@ def row(name, cell, times, sent, evals, n_params):
     else:
         sk = "-"
     evals_per_epoch = (evals[k2] - evals[k1]) / (k2 - k1)
-    per = (sent[k2] - sent[k1]) / (k2 - k1)
-    bytes_epoch = f"{per / 1e6:.3g}"
-    vectors = f"{per / evals_per_epoch / (8 * n_params):.1f}"
+    per_eval = sent["training"] / evals[k2]
     return [
         name,
         str(n_params),
@@ -244,14 +251,16 @@ def row(name, cell, times, sent, evals, n_params):
         f"{dask_epoch:.4g}",
         f"{dask_epoch / local_epoch:.2f}x",
         f"{dask_setup:.3g}",
+        f"{sent['setup'] / 1e6:.3g}",
         f"{evals_per_epoch:.3g}",
-        bytes_epoch,
-        vectors,
+        f"{per_eval * evals_per_epoch / 1e6:.3g}",
+        f"{per_eval / (8 * n_params):.1f}",
     ]
 
 
 HEADER = ["cell", "P", "chunks", "memory s/ep", "sklearn s/ep", "dask s/ep"]
-HEADER += ["dask/memory", "dask setup s", "evals/ep", "MB/ep", "vectors/eval"]
+HEADER += ["dask/memory", "dask setup s", "setup MB", "evals/ep", "MB/ep"]
+HEADER += ["vectors/eval"]
 
 
 def cluster():
@@ -291,7 +300,7 @@ def main(argv=None):
         cloudpickle.register_pickle_by_value(sys.modules[__name__])
     count_writes()
     client.run(count_writes)
-    counter = Counter()
+    counter = Counter(client)
     try:
         with _common.thread_limits(args.threads), warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -306,7 +315,10 @@ def main(argv=None):
         local.close()
     lines = [
         "per epoch: the difference of fits of k1 and k2 epochs (L-BFGS: "
-        "iterations) over k2 - k1; setup: the rest of a fit's time",
+        "iterations) over k2 - k1; setup: the rest of a fit's time, and the "
+        "bytes sent before the first evaluation (placing the chunks)",
+        "MB/ep, vectors/eval: the bytes sent from the first evaluation on, of "
+        "the longer fit, per epoch and per evaluation over 8P",
         f"idle cluster traffic: {idle:.3g} bytes/s (heartbeats)",
     ]
     title = "skmlp.distributed.fit: seconds and bytes per epoch"

@@ -17,6 +17,7 @@ round-off, not to the bit.
 from __future__ import annotations
 
 import copy
+import time
 
 import numpy as np
 from sklearn.base import clone, is_classifier
@@ -35,6 +36,13 @@ from skmlp.penalties import Penalty
 
 #: Seconds to wait for one evaluation over every chunk before giving up.
 TIMEOUT = 600.0
+#: Seconds between checks that the workers holding the chunks are alive.
+POLL = 1.0
+
+
+class WorkerLost(RuntimeError):
+    """A worker holding row chunks left during an evaluation."""
+
 
 _NO_PENALTY = Penalty(0.0, 0.0)
 
@@ -108,6 +116,8 @@ class DaskBatch:
 
     def __init__(self, client, parts, summaries, objective, timeout):
         self.client, self.parts, self.timeout = client, parts, timeout
+        # Each chunk's workers (who_has), refreshed after a failure.
+        self.locations = None
         self.n_samples = sum(s["n_samples"] for s in summaries)
         # Row counts (ints) without weights: n itself, as for one batch.
         self.weight_sum = sum(s["weight_sum"] for s in summaries)
@@ -140,26 +150,62 @@ class DaskBatch:
             raise
         except Exception:
             # A worker lost mid-evaluation surfaces as a closed connection,
-            # a cancelled future or a scheduler error about the gone worker.
+            # a cancelled future, a scheduler error about the gone worker,
+            # or WorkerLost from _wait; the chunks may have moved since.
+            self.locations = None
             return self._run(function, theta, per_chunk, common)
 
     def _run(self, function, theta, per_chunk, common):
         client = self.client
-        # Every wait has a timeout: a fit that cannot go on fails, never hangs.
+        if self.locations is None:
+            from distributed import wait
+
+            # Where the chunks are once they are in memory (who_has knows
+            # nothing of a chunk still being computed).
+            wait(self.parts, timeout=self.timeout)
+            self.locations = client.who_has(self.parts)
         # A task holding the weights rather than scattered data: if the
         # worker keeping them is lost, the scheduler recomputes them (the
         # other workers fetch them from it, once each).
         theta_future = client.submit(np.array, theta, pure=False)
-        futures = client.map(
-            function,
-            self.parts,
-            *per_chunk,
-            theta=theta_future,
-            objective=self.data_objective,
-            pure=False,
-            **common,
-        )
-        return [future.result(timeout=self.timeout) for future in futures]
+        futures = []
+        for part, *args in zip(self.parts, *per_chunk):
+            # Each chunk's task runs where the chunk is, and only there: a
+            # worker that is idle would otherwise steal it with its rows.
+            where = list(self.locations.get(part.key, ())) or None
+            futures.append(
+                client.submit(
+                    function,
+                    part,
+                    *args,
+                    theta=theta_future,
+                    objective=self.data_objective,
+                    pure=False,
+                    workers=where,
+                    allow_other_workers=False,
+                    **common,
+                )
+            )
+        return self._wait(futures)
+
+    def _wait(self, futures):
+        """The futures' results; WorkerLost as soon as a worker holding a
+        chunk has left (its pinned task could not run anywhere else), a
+        TimeoutError after ``timeout`` seconds: never a hang."""
+        from distributed import wait
+
+        held = {address for where in self.locations.values() for address in where}
+        deadline = time.monotonic() + self.timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                wait(futures, timeout=min(POLL, max(left, 0)))
+                return [future.result() for future in futures]
+            except TimeoutError:
+                if left <= POLL:
+                    raise
+            if not held <= set(self.client.scheduler_info()["workers"]):
+                raise WorkerLost("a worker holding row chunks left the cluster")
 
     def _add_penalty(self, objective, theta, grad, value, finish):
         """The penalty's value and (``finish``) gradient, as loss_and_grad
