@@ -128,6 +128,27 @@ def test_fitted_estimator_is_plain(client):
     assert est.n_features_in_ == X.shape[1]
 
 
+def test_fitted_estimator_exports_to_onnx(client):
+    """ONNX as usual (the ``deploy`` extra; skipped without it)."""
+    pytest.importorskip("skl2onnx")
+    rt = pytest.importorskip("onnxruntime")
+    from skl2onnx import to_onnx
+
+    import skmlp.onnx  # noqa: F401  (registers the converters)
+
+    X, y = _classification(400)
+    est = MLPClassifier((5,), solver="lbfgs", max_iter=10, random_state=0)
+    skmlp_distributed.fit(est, *_chunked(X, y, chunks=100), client=client)
+    X32 = X.astype(np.float32)
+    onx = to_onnx(est, X32[:1], options={"zipmap": False})
+    session = rt.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    labels, proba = session.run(None, {session.get_inputs()[0].name: X32})
+    np.testing.assert_allclose(proba, est.predict_proba(X32), atol=1e-5)
+    np.testing.assert_array_equal(labels, est.predict(X32))
+
+
 def test_validation_happens_on_the_workers(client):
     X, y = _classification(400)
     with_nan = X.copy()
