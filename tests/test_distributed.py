@@ -383,7 +383,7 @@ def test_bench_distributed_prints_its_table(capsys):
         )
         bench = sys.modules["bench_distributed"] = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(bench)
-        rows = bench.main(["--quick"])
+        rows = bench.main(["--quick", "--accuracy"])
     finally:
         sys.path.remove(str(benchmarks))
         sys.modules.pop("_common", None)
@@ -396,3 +396,4 @@ def test_bench_distributed_prints_its_table(capsys):
         assert float(r[11]) >= 3  # W + 1 weight vectors out, at least
     out = capsys.readouterr().out
     assert "vectors/eval" in out and "idle cluster traffic" in out
+    assert "3000 training rows in two chunks: test accuracy 0." in out
