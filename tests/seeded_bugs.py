@@ -38,6 +38,7 @@ OBJECTIVE = (
 )
 COMP = "tests/test_compression.py::"
 PROPS = "tests/test_compression_properties.py::"
+DIST = "tests/test_distributed.py::"
 KEPT = "            theta[:n_coef] *= objective.kept"
 STEPS = [OPT + "test_steps_follow_the_written_rule"]
 ONE_STEP = [OPT + "test_one_step_from_a_given_state_follows_the_written_rule"]
@@ -267,6 +268,21 @@ BUGS = {
         "            self.coefs_, self.intercepts_ = [c.copy() for c in coefs], "
         "list(intercepts)\n        if best_is_theta",
         [COMP + "test_a_pickle_holds_each_weight_once"],
+    ),
+    "chunk_tasks_not_pinned": (
+        "_distributed",
+        "                    workers=where,",
+        "                    workers=None,",
+        [DIST + "test_chunks_stay_on_their_workers"],
+    ),
+    "chunk_losses_not_weighted": (
+        "_distributed",
+        "            value += chunk_value * chunk_weight",
+        "            value += chunk_value",
+        [
+            DIST + "test_classifier_equals_single_machine",
+            DIST + "test_regressor_with_weights_and_penalties",
+        ],
     ),
     **{
         f"every_{activation}_fit_raises": (
