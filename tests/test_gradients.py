@@ -362,13 +362,17 @@ def _avoid_saturation(p):
     logistic probabilities at least 0.01 from 0 and 1, softmax ones above
     ``1e-10``, Poisson pre-activations at most 10.
     """
-    z = _pre_activations(p)[1]
-    if p["loss"] == "binary_log_loss":
+    avoid_saturated_outputs(p["loss"], _pre_activations(p)[1])
+
+
+def avoid_saturated_outputs(loss, z):
+    """:func:`_avoid_saturation` for the output pre-activations ``z``."""
+    if loss == "binary_log_loss":
         P = _sigmoid(z)
         assume(np.minimum(P, 1 - P).min() >= 0.01)
-    elif p["loss"] == "log_loss":
+    elif loss == "log_loss":
         assume(_softmax(z).min() > 1e-10)
-    elif p["loss"] == "poisson":
+    elif loss == "poisson":
         assume(z.max() <= 10)
 
 
