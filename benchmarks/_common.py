@@ -16,12 +16,14 @@ import platform
 import statistics
 import subprocess
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 import sklearn
 import threadpoolctl
 from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
 
 # Settings that change BLAS speed; some machines set the OPENBLAS_* ones, so
 # they are reported (and never unset).
@@ -139,6 +141,34 @@ def cell_data(make, quick):
     if quick:
         X, y = X[:300], y[:300]
     return np.ascontiguousarray(StandardScaler().fit_transform(X), "float32"), y
+
+
+def epoch_cell_rows(args, skmlp_file, setting, warm_up, variants, measure, row):
+    """The rows of a per-setting epoch benchmark, and its info lines.
+
+    Per cell (:data:`EPOCH_CELLS`, or :data:`QUICK_CELLS` with ``--quick``,
+    which also makes one round): its data, ``warm_up(hidden, X, y)`` (loads
+    BLAS), then for each of ``variants`` the row ``row(cell, variant,
+    *measure(hidden, variant, epochs, X, y, repeats))``.
+    """
+    if args.quick:
+        args.repeats = 1
+    rows, info = [], None
+    with thread_limits(args.threads), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cells = QUICK_CELLS if args.quick else EPOCH_CELLS
+        for name, (hidden, epochs, make) in cells.items():
+            X, y = cell_data(make, args.quick)
+            warm_up(hidden, X, y)
+            if info is None:
+                info = [*machine_info(), skmlp_line(skmlp_file)]
+                info.append(f"float32, {setting}, {args.repeats} rounds, fastest")
+                print("\n".join(info), flush=True)
+            for variant in variants:
+                best, load = measure(hidden, variant, epochs, X, y, args.repeats)
+                rows.append(row(f"{name} ({epochs} ep)", variant, best, load))
+                print(" ".join(rows[-1]), flush=True)
+    return rows, info
 
 
 def epoch_seconds(make_estimator, X, y, epochs, label):

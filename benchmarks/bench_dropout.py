@@ -19,10 +19,7 @@ Usage::
 
 from __future__ import annotations
 
-import warnings
-
 import _common
-from sklearn.exceptions import ConvergenceWarning
 
 import skmlp
 
@@ -63,24 +60,15 @@ HEADER += [f"{r}/0" for r in RATES[1:]] + ["bg load"]
 def main(argv=None):
     """Run the benchmark; return the table's rows."""
     args = _common.rounds_parser(__doc__).parse_args(argv)
-    if args.quick:
-        args.repeats = 1
-    rows = []
-    with _common.thread_limits(args.threads), warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        for name, (hidden, epochs, make) in (
-            _common.QUICK_CELLS if args.quick else _common.EPOCH_CELLS
-        ).items():
-            X, y = _common.cell_data(make, args.quick)
-            fit(hidden, "relu", 0.2, 1, X, y)  # warm-up, loads BLAS
-            if not rows:
-                info = [*_common.machine_info(), _common.skmlp_line(skmlp.__file__)]
-                info.append(f"float32, adam, batch 200, {args.repeats} rounds, fastest")
-                print("\n".join(info), flush=True)
-            for activation in ACTIVATIONS:
-                best, load = measure(hidden, activation, epochs, X, y, args.repeats)
-                rows.append(row(f"{name} ({epochs} ep)", activation, best, load))
-                print(" ".join(rows[-1]), flush=True)
+    rows, info = _common.epoch_cell_rows(
+        args,
+        skmlp.__file__,
+        "adam, batch 200",
+        lambda hidden, X, y: fit(hidden, "relu", 0.2, 1, X, y),
+        ACTIVATIONS,
+        measure,
+        row,
+    )
     ratios = [float(r[HEADER.index("0.2/0")][:-1]) for r in rows]
     lines = [f"0.2/0: min {min(ratios):.2f}x, max {max(ratios):.2f}x"]
     title = "skmlp: seconds per epoch with dropout"

@@ -17,10 +17,7 @@ Usage::
 
 from __future__ import annotations
 
-import warnings
-
 import _common
-from sklearn.exceptions import ConvergenceWarning
 
 import skmlp
 from skmlp.optimizers import AdaGrad
@@ -76,24 +73,15 @@ HEADER += ["sklearn l2 s/epoch", "sklearn/none", "bg load"]
 def main(argv=None):
     """Run the benchmark; return the table's rows."""
     args = _common.rounds_parser(__doc__).parse_args(argv)
-    if args.quick:
-        args.repeats = 1
-    rows = []
-    with _common.thread_limits(args.threads), warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        for name, (hidden, epochs, make) in (
-            _common.QUICK_CELLS if args.quick else _common.EPOCH_CELLS
-        ).items():
-            X, y = _common.cell_data(make, args.quick)
-            fit("skmlp", hidden, "adam", None, 1, X, y)  # warm-up, loads BLAS
-            if not rows:
-                info = [*_common.machine_info(), _common.skmlp_line(skmlp.__file__)]
-                info.append(f"float32, batch 200, {args.repeats} rounds, fastest")
-                print("\n".join(info), flush=True)
-            for solver in SOLVERS:
-                best, load = measure(hidden, solver, epochs, X, y, args.repeats)
-                rows.append(row(f"{name} ({epochs} ep)", solver, best, load))
-                print(" ".join(rows[-1]), flush=True)
+    rows, info = _common.epoch_cell_rows(
+        args,
+        skmlp.__file__,
+        "batch 200",
+        lambda hidden, X, y: fit("skmlp", hidden, "adam", None, 1, X, y),
+        SOLVERS,
+        measure,
+        row,
+    )
     group = [float(r[HEADER.index("group/none")][:-1]) for r in rows]
     lines = [f"group/none: min {min(group):.2f}x, max {max(group):.2f}x"]
     title = "skmlp: seconds per epoch by penalty"
