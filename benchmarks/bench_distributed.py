@@ -29,7 +29,7 @@ chunks.
 
 Usage::
 
-    python benchmarks/bench_distributed.py            # about five minutes
+    python benchmarks/bench_distributed.py            # about three minutes
     python benchmarks/bench_distributed.py --quick    # tiny, checks the table
     python benchmarks/bench_distributed.py --out distributed.md
     python benchmarks/bench_distributed.py --accuracy  # and adam's accuracy
