@@ -297,6 +297,14 @@ def main(argv=None):
         f"{args.repeats} rounds, fastest"
     )
     print("\n".join(info), flush=True)
+    rows, lines = run_on_a_cluster(args, cells)
+    title = "skmlp.distributed.fit: seconds and bytes per epoch"
+    _common.report(title, info, HEADER, rows, lines, args.out)
+    return rows
+
+
+def run_on_a_cluster(args, cells):
+    """The table's rows and summary lines, from a fresh LocalCluster."""
     rows = []
     local, client = cluster()
     if __name__ != "__main__":
@@ -315,8 +323,7 @@ def main(argv=None):
                 measured = measure(client, counter, cell, args.n_samples, args.repeats)
                 rows.append(row(name, cell, *measured))
                 print("  ".join(rows[-1]), flush=True)
-            if args.accuracy:
-                memory, dask = accuracy(client, args.n_samples)
+            scores = accuracy(client, args.n_samples) if args.accuracy else None
     finally:
         counter.close()
         client.close()
@@ -329,14 +336,12 @@ def main(argv=None):
         "the longer fit, per epoch and per evaluation over 8P",
         f"idle cluster traffic: {idle:.3g} bytes/s (heartbeats)",
     ]
-    if args.accuracy:
+    if scores is not None:
         lines.append(
             f"adam (32,), 5 epochs, {args.n_samples} training rows in two chunks: "
-            f"test accuracy {dask:.4f} distributed, {memory:.4f} in memory"
+            f"test accuracy {scores[1]:.4f} distributed, {scores[0]:.4f} in memory"
         )
-    title = "skmlp.distributed.fit: seconds and bytes per epoch"
-    _common.report(title, info, HEADER, rows, lines, args.out)
-    return rows
+    return rows, lines
 
 
 def accuracy(client, n_samples):
