@@ -49,14 +49,22 @@ def _positive_finite(x):
     return math.isfinite(x) and x > 0
 
 
-def _row(text, first, column="cell"):
-    """The plain-table row starting with ``first``, as {column: value}."""
+def _rows(text, first, column="cell"):
+    """Every plain-table row starting with ``first``, as {column: value}."""
     lines = text.splitlines()
     header = next(line for line in lines if line.startswith(column + "  "))
-    row = next(line for line in lines if line.startswith(first + "  "))
     # Columns are two or more spaces apart; names and values hold single ones.
-    columns, values = (re.split(r"\s{2,}", line.strip()) for line in (header, row))
-    return dict(zip(columns, values, strict=False))
+    columns = re.split(r"\s{2,}", header.strip())
+    return [
+        dict(zip(columns, re.split(r"\s{2,}", line.strip()), strict=False))
+        for line in lines
+        if line.startswith(first + "  ")
+    ]
+
+
+def _row(text, first, column="cell"):
+    """The first plain-table row starting with ``first``, as {column: value}."""
+    return _rows(text, first, column)[0]
 
 
 def _fit(seconds, n_iter=2, other=0.0):
@@ -380,11 +388,7 @@ def test_bench_penalties(bench, tmp_path, capsys):
     rows = script.main(["--quick", "--out", str(out)])
     text = capsys.readouterr().out
     assert [r[1] for r in rows] == script.SOLVERS
-    lines = text.splitlines()
-    header = next(line for line in lines if line.startswith("cell  "))
-    printed = [line for line in lines if line.startswith("tiny (1 ep)  ")]
-    columns = re.split(r"\s{2,}", header.strip())
-    table = [dict(zip(columns, re.split(r"\s{2,}", line.strip()))) for line in printed]
+    table = _rows(text, "tiny (1 ep)")
     assert [row["solver"] for row in table] == script.SOLVERS
     for solver, row in zip(script.SOLVERS, table, strict=True):
         assert _positive_finite(float(row["none s/epoch"]))
@@ -428,11 +432,7 @@ def test_bench_dropout(bench, tmp_path, capsys):
     rows = script.main(["--quick", "--out", str(out)])
     text = capsys.readouterr().out
     assert [r[1] for r in rows] == script.ACTIVATIONS
-    lines = text.splitlines()
-    header = next(line for line in lines if line.startswith("cell  "))
-    printed = [line for line in lines if line.startswith("tiny (1 ep)  ")]
-    columns = re.split(r"\s{2,}", header.strip())
-    table = [dict(zip(columns, re.split(r"\s{2,}", line.strip()))) for line in printed]
+    table = _rows(text, "tiny (1 ep)")
     assert [row["activation"] for row in table] == script.ACTIVATIONS
     for row in table:
         assert _positive_finite(float(row["dropout=0 s/epoch"]))
